@@ -1,0 +1,1 @@
+// Reexport your entry components here

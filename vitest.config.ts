@@ -25,6 +25,7 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.test.ts'],
+					globalSetup: ['tests/integration/global-setup.ts'],
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 180_000,

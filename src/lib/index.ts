@@ -1,1 +1,2 @@
-// Reexport your entry components here
+// sveltekit-sso — the client entry (components and the auth context).
+export type { AuthUser, SessionInfo } from './types.js';

@@ -5,7 +5,7 @@ import { bytesToBase64url, utf8 } from './base64url.js';
  * sealed or MAC'd for one purpose never verifies as another (CVE-2023-48309: a state cookie accepted
  * as a session).
  */
-export type KeyPurpose = 'session' | 'transaction' | 'handoff-token' | 'handoff-state';
+export type KeyPurpose = 'session' | 'transaction' | 'handoff-result' | 'handoff-token' | 'handoff-state';
 
 const SALT = utf8('sveltekit-sso');
 

@@ -1,0 +1,67 @@
+import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
+import { clearChunked, readChunked, writeChunked } from './chunked-cookie.js';
+import type { Sealer } from './seal.js';
+import { DEFAULTS } from '../server/defaults.js';
+
+/** What a completed handoff leaves for the first request after its 303. */
+export interface HandoffResult {
+	/** The session the handoff created: the result counts only while that session is the one in use. */
+	readonly sid: string;
+	readonly carryOverState: Record<string, unknown> | null;
+}
+
+/** How long the result waits for the request that follows the 303. */
+const LIFETIME_MS = 120_000;
+/** Carry-over state beside a full session must not push the Cookie header past Node's 16 KiB. */
+const MAX_CHUNKS = 3;
+
+/**
+ * A short-lived sealed cookie that carries a handoff's outcome across its 303: it is how the next
+ * request learns the carry-over state, and how a route's `verifyHandoffToken` learns that the hook
+ * has already redeemed the one-time token.
+ */
+export function createHandoffResultCookie(config: { sealer: Sealer; clock: () => number }) {
+	const { sealer, clock } = config;
+	const nameFor = (attributes: CookieAttributes) => (attributes.secure && !attributes.domain && attributes.path === '/' ? '__Host-sso-handoff' : 'sso-handoff');
+	return {
+		marker: 'sso-handoff',
+		nameFor,
+
+		/** Seals the result; false when the carry-over state is too large to travel in cookies. */
+		async write(batch: CookieBatch, attributes: CookieAttributes, result: HandoffResult): Promise<boolean> {
+			const sealed = await sealer.seal({ r: result }, clock() + LIFETIME_MS);
+			return writeChunked(batch, nameFor(attributes), sealed, { ...attributes, maxAge: LIFETIME_MS / 1000 }, [], {
+				maxSetCookieBytes: DEFAULTS.cookie.maxSetCookieBytes,
+				maxChunks: MAX_CHUNKS
+			});
+		},
+
+		/** Reads the result and lists the cookies to delete. Never throws. */
+		async read(cookies: ReadonlyMap<string, string>, attributes: CookieAttributes): Promise<{ result: HandoffResult | null; present: string[] }> {
+			const joined = readChunked(cookies, nameFor(attributes), MAX_CHUNKS);
+			if (joined.value === null) return { result: null, present: joined.present };
+			const opened = await sealer.open<{ r?: HandoffResult }>(joined.value);
+			const r = opened?.payload.r;
+			const valid = r && typeof r.sid === 'string' && (r.carryOverState === null || typeof r.carryOverState === 'object');
+			return { result: valid ? r : null, present: joined.present };
+		},
+
+		clear(batch: CookieBatch, attributes: CookieAttributes, present: readonly string[]) {
+			clearChunked(batch, present, attributes);
+		}
+	};
+}
+
+export type HandoffResultCookie = ReturnType<typeof createHandoffResultCookie>;
+
+/** The request cookies whose names start with `prefix`, from a raw Cookie header. */
+export function cookiesWithPrefix(header: string, prefix: string): Map<string, string> {
+	const found = new Map<string, string>();
+	for (const part of header.split(';')) {
+		const eq = part.indexOf('=');
+		if (eq === -1) continue;
+		const name = part.slice(0, eq).trim();
+		if (name.startsWith(prefix) || name.startsWith(`__Host-${prefix}`)) found.set(name, part.slice(eq + 1).trim());
+	}
+	return found;
+}

@@ -1,0 +1,215 @@
+import type { Clock } from '../clock.js';
+import { DEFAULTS } from '../server/defaults.js';
+import type { AuthUser, SessionInfo } from '../types.js';
+import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
+import { clearChunked, readChunked, writeChunked } from './chunked-cookie.js';
+import type { Sealer } from './seal.js';
+import { isSecureUrl, type ResolvedSessionOptions } from './session-options.js';
+
+/** Tokens kept server-side, inside the sealed session: never sent to the browser in the clear. */
+export interface TokenSet {
+	readonly accessToken: string;
+	readonly tokenType: string;
+	/** Access-token expiry (ms since the epoch). */
+	readonly expiresAt: number;
+	readonly refreshToken?: string;
+	readonly idToken?: string;
+	readonly scope?: string;
+}
+
+/** Everything a session cookie holds. */
+export interface SessionRecord {
+	readonly id: string;
+	readonly source: SessionInfo['source'];
+	readonly user: AuthUser;
+	/** Start of the session (ms): the absolute lifetime counts from here. */
+	readonly createdAt: number;
+	/** Last time the session was re-sealed (ms): the inactivity limit counts from here. */
+	readonly touchedAt: number;
+	readonly tokens?: TokenSet;
+	/** The refresh-token family and the generation this cookie holds. */
+	readonly family?: { readonly id: string; readonly generation: number };
+	/** The authorization server's view of the session, for back-channel logout. */
+	readonly idp?: { readonly iss: string; readonly sub: string; readonly sid?: string };
+}
+
+/** The outcome of reading the session cookie of a request. */
+export type SessionRead =
+	| { readonly kind: 'none' }
+	| { readonly kind: 'invalid'; readonly present: string[] }
+	| {
+			readonly kind: 'valid';
+			readonly record: SessionRecord;
+			readonly expiresAt: number;
+			readonly present: string[];
+			/** Re-seal now: the rolling interval has passed or the cookie was sealed under an older secret. */
+			readonly reseal: boolean;
+	  };
+
+interface CacheEntry {
+	record: SessionRecord;
+	expiresAt: number;
+	stale: boolean;
+}
+
+/** Reads and writes the sealed, possibly chunked, session cookie. */
+export interface SessionCookie {
+	/** The cookie name for an app served at `url`. */
+	name(url: URL): string;
+	/** Set-Cookie attributes (without Max-Age) for an app served at `url`. */
+	attributes(url: URL): CookieAttributes;
+	/** Reads the session of a request. Never throws for a bad cookie. */
+	read(request: Request, url: URL): Promise<SessionRead>;
+	/** Seals `record` into the batch, deleting cookies of `present` it does not overwrite; returns the expiry. */
+	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[]): Promise<number>;
+	/** Deletes every cookie of `present`. */
+	clear(batch: CookieBatch, url: URL, present: readonly string[]): void;
+	/** When a record expires: the earlier of the inactivity and the absolute limit. */
+	expiryOf(record: Pick<SessionRecord, 'createdAt' | 'touchedAt'>): number;
+}
+
+/** Thrown by `write` when a session cannot be stored in cookies within the size budget. */
+export class SessionTooLargeError extends Error {
+	constructor() {
+		super(`session does not fit in ${DEFAULTS.cookie.maxChunks} cookies of ${DEFAULTS.cookie.maxSetCookieBytes} bytes`);
+		this.name = 'SessionTooLargeError';
+	}
+}
+
+/**
+ * Creates the session cookie codec. The per-request path is built to do no avoidable work: a request
+ * without the cookie costs one substring test; an unchanged cookie is decrypted once per process and
+ * then found in a bounded cache keyed by its exact sealed value (equal strings are equal ciphertexts,
+ * already authenticated), while expiry is still checked against the clock on every request.
+ */
+export function createSessionCookie(config: {
+	options: ResolvedSessionOptions;
+	sealer: Sealer;
+	clock: Clock;
+	cacheSize?: number;
+}): SessionCookie {
+	const { options, sealer, clock } = config;
+	const cacheSize = config.cacheSize ?? DEFAULTS.auth.sessionCacheSize;
+	const cache = new Map<string, CacheEntry>();
+	const limits = DEFAULTS.cookie;
+
+	const secureFor = (url: URL) => options.secure ?? isSecureUrl(url);
+	const nameFor = (secure: boolean) =>
+		options.cookieName ??
+		(secure ? (options.domain === undefined && options.path === '/' ? '__Host-sso' : '__Secure-sso') : DEFAULTS.session.cookieName);
+	// Both possible default names contain this, so one substring test rules out most requests.
+	const marker = options.cookieName ?? DEFAULTS.session.cookieName;
+
+	const expiryOf = (record: Pick<SessionRecord, 'createdAt' | 'touchedAt'>) =>
+		Math.min(record.createdAt + options.maxAgeMs, record.touchedAt + options.idleTimeoutMs);
+
+	function attributes(url: URL): CookieAttributes {
+		const secure = secureFor(url);
+		return {
+			path: options.path,
+			httpOnly: options.httpOnly,
+			sameSite: options.sameSite,
+			secure,
+			...(options.domain === undefined ? {} : { domain: options.domain })
+		};
+	}
+
+	function remember(value: string, entry: CacheEntry) {
+		if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+		cache.set(value, entry);
+	}
+
+	return {
+		name: (url) => nameFor(secureFor(url)),
+		attributes,
+		expiryOf,
+
+		async read(request, url) {
+			const header = request.headers.get('cookie');
+			if (header === null || !header.includes(marker)) return { kind: 'none' };
+			const name = nameFor(secureFor(url));
+			const { cookies, duplicated } = pickCookies(header, name);
+			if (cookies.size === 0) return { kind: 'none' };
+			const present = [...cookies.keys()];
+			// Two cookies of one name (cookie tossing from a sibling domain, S5): trust neither.
+			if (duplicated) return { kind: 'invalid', present };
+			const joined = readChunked(cookies, name, limits.maxChunks);
+			if (joined.inconsistent || joined.value === null) return { kind: 'invalid', present };
+			const now = clock();
+			let entry = cache.get(joined.value);
+			if (entry === undefined) {
+				const opened = await sealer.open<{ s?: unknown }>(joined.value);
+				const record = opened ? toRecord(opened.payload.s) : null;
+				if (!opened || !record) return { kind: 'invalid', present };
+				entry = { record, expiresAt: Math.min(opened.expiresAt, expiryOf(record)), stale: opened.stale };
+				remember(joined.value, entry);
+			}
+			if (entry.expiresAt <= now) {
+				cache.delete(joined.value);
+				return { kind: 'invalid', present };
+			}
+			const reseal = entry.stale || now - entry.record.touchedAt >= options.rollingIntervalMs;
+			return { kind: 'valid', record: entry.record, expiresAt: entry.expiresAt, present, reseal };
+		},
+
+		async write(batch, url, record, present) {
+			const expiresAt = expiryOf(record);
+			const now = clock();
+			const sealed = await sealer.seal({ s: record }, expiresAt);
+			const attrs = { ...attributes(url), maxAge: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
+			if (!writeChunked(batch, nameFor(attrs.secure ?? true), sealed, attrs, present, limits)) {
+				throw new SessionTooLargeError();
+			}
+			remember(sealed, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false });
+			return expiresAt;
+		},
+
+		clear(batch, url, present) {
+			clearChunked(batch, present, attributes(url));
+		}
+	};
+}
+
+/**
+ * Picks the cookies named `name` or `name.N` from a raw Cookie header. SvelteKit's parser keeps the
+ * first of duplicate names, which is exactly the one an attacker tosses in first; reading the raw
+ * header is how a duplicate is seen at all.
+ */
+const CHUNK_SUFFIX = /^\.\d{1,2}$/;
+
+function pickCookies(header: string, name: string): { cookies: Map<string, string>; duplicated: boolean } {
+	const cookies = new Map<string, string>();
+	let duplicated = false;
+	for (const part of header.split(';')) {
+		const eq = part.indexOf('=');
+		if (eq === -1) continue;
+		const key = part.slice(0, eq).trim();
+		if (key !== name && !(key.startsWith(name) && CHUNK_SUFFIX.test(key.slice(name.length)))) continue;
+		if (cookies.has(key)) duplicated = true;
+		cookies.set(key, part.slice(eq + 1).trim());
+	}
+	return { cookies, duplicated };
+}
+
+function isString(value: unknown): value is string {
+	return typeof value === 'string' && value.length > 0;
+}
+
+/** Validates the shape of an opened payload: a sealed value is authentic, but may come from an older version. */
+function toRecord(value: unknown): SessionRecord | null {
+	if (!value || typeof value !== 'object') return null;
+	const r = value as Record<string, unknown>;
+	const user = r.user as Record<string, unknown> | undefined;
+	if (!isString(r.id) || !['handoff', 'oidc', 'testing'].includes(r.source as string)) return null;
+	if (!user || typeof user !== 'object' || !isString(user.id)) return null;
+	if (typeof r.createdAt !== 'number' || typeof r.touchedAt !== 'number') return null;
+	return deepFreeze(r as unknown as SessionRecord);
+}
+
+function deepFreeze<T>(value: T): T {
+	if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const child of Object.values(value)) deepFreeze(child);
+	}
+	return value;
+}

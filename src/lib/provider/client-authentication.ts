@@ -1,0 +1,59 @@
+import { fromUtf8 } from '../crypto/base64url.js';
+import { equalsConstantTime } from './constant-time.js';
+
+// client_secret_basic (RFC 6749 §2.3.1) for the verify endpoint: a confidential client proves itself
+// with HTTP Basic; a public client (no secret registered) sends no credentials at all.
+
+const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2})$/i;
+
+/** Client id and secret from an `Authorization: Basic` header; null when it is not well-formed. */
+export function parseBasicCredentials(header: string): { clientId: string; clientSecret: string } | null {
+	const match = BASIC.exec(header.trim());
+	if (match === null) return null;
+	let binary: string;
+	try {
+		binary = atob(match[1]);
+	} catch {
+		return null;
+	}
+	const bytes = new Uint8Array(binary.length);
+	for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+	const text = fromUtf8(bytes);
+	if (text === null) return null;
+	const colon = text.indexOf(':');
+	if (colon === -1) return null;
+	// Both halves are application/x-www-form-urlencoded before Base64 (RFC 6749 §2.3.1).
+	const clientId = formDecode(text.slice(0, colon));
+	const clientSecret = formDecode(text.slice(colon + 1));
+	if (clientId === null || clientSecret === null || clientId === '') return null;
+	return { clientId, clientSecret };
+}
+
+function formDecode(value: string): string | null {
+	try {
+		return decodeURIComponent(value.replace(/\+/g, ' '));
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Authenticates the client named by the request body. Unknown client, a confidential client without
+ * valid Basic credentials (wrong secret, another client's id in the header, malformed header), or a
+ * public client that sends credentials anyway: all false. The secret comparison is constant-time.
+ */
+export async function authenticateClient(
+	clients: ReadonlyMap<string, { readonly secret?: string }>,
+	clientId: string,
+	authorization: string | null
+): Promise<boolean> {
+	const client = clients.get(clientId);
+	if (client === undefined) return false;
+	if (client.secret === undefined) return authorization === null;
+	if (authorization === null) return false;
+	const credentials = parseBasicCredentials(authorization);
+	if (credentials === null) return false;
+	// Compared even when the ids differ, so the timing does not tell a caller which half was wrong.
+	const secretMatches = await equalsConstantTime(credentials.clientSecret, client.secret);
+	return secretMatches && credentials.clientId === clientId;
+}

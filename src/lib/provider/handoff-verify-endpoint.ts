@@ -1,0 +1,268 @@
+import { misuse } from '../errors.js';
+import { authenticateClient } from './client-authentication.js';
+import { isHandoffIssuer, type HandoffIssuer, type HandoffRedeemError } from './handoff-issuer.js';
+import { isPlainObject } from './handoff-token.js';
+import { isJsonContentType, parseStrictStringFields, readBodyCapped } from './strict-json-body.js';
+
+/** Largest verify request body read; the seed's three strings fit many times over (row H10). */
+export const HANDOFF_VERIFY_MAX_BODY_BYTES = 16 * 1024;
+
+/** A relying party allowed to redeem handoff tokens. */
+export interface HandoffClient {
+	/**
+	 * Set for a confidential client: it must authenticate with HTTP Basic (`client_secret_basic`).
+	 * Absent for a public client, which must send no credentials.
+	 */
+	secret?: string;
+}
+
+/** The user the verify response describes. */
+export interface HandoffUser {
+	id: string;
+	email?: string;
+	name?: string;
+}
+
+/** What the host's {@link HandoffVerifyEndpointOptions.issueTokens} returns for a redeemed handoff. */
+export interface IssuedHandoffTokens {
+	access_token: string;
+	/** Lifetime of `access_token` in seconds. */
+	expires_in: number;
+	refresh_token?: string;
+	user: HandoffUser;
+	/** The session at the authorization server; `expiresAt` is sent as an ISO 8601 string. */
+	session: { id: string; expiresAt: string | Date };
+}
+
+/** The 200 body of the verify endpoint (seed 001's wire contract). */
+export interface HandoffVerifyResponseBody {
+	token_type: 'Bearer';
+	access_token: string;
+	expires_in: number;
+	refresh_token?: string;
+	/** The client the handoff was minted for; the relying party must check it is itself (row H8). */
+	client_id: string;
+	session: { id: string; expiresAt: string };
+	user: HandoffUser;
+	carry_over_state?: Record<string, unknown>;
+}
+
+/** The error body of the verify endpoint. */
+export interface HandoffVerifyErrorBody {
+	error: HandoffRedeemError;
+}
+
+/** Options of {@link createHandoffVerifyEndpoint}. */
+export interface HandoffVerifyEndpointOptions {
+	/** The issuer whose tokens this endpoint redeems; only one made by `createHandoffIssuer`. */
+	issuer: HandoffIssuer;
+	/** The relying parties, by client id. Copied at construction. */
+	clients: Record<string, HandoffClient>;
+	/**
+	 * Issues the tokens for a redeemed handoff: an access token the relying party can use, the user,
+	 * the authorization server's session. Called once per successful redemption, after the handoff
+	 * token has been consumed. A throw, or a result of the wrong shape, answers 500 `server_error`.
+	 */
+	issueTokens(input: { sub: string; clientId: string }): IssuedHandoffTokens | Promise<IssuedHandoffTokens>;
+	/**
+	 * Told about faults that answered 500: `issueTokens` threw or returned a malformed result. For
+	 * logging; it never receives a handoff token. Default: nothing.
+	 */
+	onError?(error: unknown): void;
+}
+
+const FIELDS = ['handoff_token', 'state', 'client_id'] as const;
+
+const ERROR_STATUS: Record<HandoffRedeemError, number> = {
+	invalid_request: 400,
+	invalid_grant: 400,
+	expired_token: 400,
+	invalid_client: 401,
+	server_error: 500
+};
+
+// Token responses must not be stored by any cache (RFC 6749 §5.1); the same holds for their errors.
+const RESPONSE_HEADERS = {
+	'content-type': 'application/json; charset=utf-8',
+	'cache-control': 'no-store',
+	pragma: 'no-cache',
+	'x-content-type-options': 'nosniff'
+};
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+	return new Response(JSON.stringify(body), { status, headers: { ...RESPONSE_HEADERS, ...headers } });
+}
+
+function error(code: HandoffRedeemError): Response {
+	const headers: Record<string, string> =
+		code === 'invalid_client' ? { 'www-authenticate': 'Basic realm="handoff", charset="UTF-8"' } : {};
+	return json(ERROR_STATUS[code], { error: code } satisfies HandoffVerifyErrorBody, headers);
+}
+
+/**
+ * Creates the authorization server's handoff verify endpoint (`POST /auth/external/handoff/verify` in
+ * seed 001) as a `Request → Response` handler: mount it in SvelteKit (`+server.ts`: `export const
+ * POST = ({ request }) => verify(request)`), or in any server that speaks Fetch API objects.
+ *
+ * The request is `POST`, `Content-Type: application/json`, body `{ handoff_token, state, client_id }`
+ * — each exactly once, each a non-empty string, nothing else, at most 16 KB. A confidential client
+ * authenticates with HTTP Basic. Then the token is redeemed (single use, bound to `client_id` and
+ * `state`) and `issueTokens` is asked for the tokens.
+ *
+ * Responses (all `Cache-Control: no-store`, JSON):
+ * - 200 {@link HandoffVerifyResponseBody}
+ * - 400 `invalid_request` (method aside, any malformed request), `invalid_grant`, `expired_token`
+ * - 401 `invalid_client` (unknown client, missing or wrong credentials), with `WWW-Authenticate`
+ * - 405 for any method but POST (with `Allow: POST`)
+ * - 500 `server_error`: the store or `issueTokens` failed; nothing about the cause is sent.
+ *
+ * Client authentication happens before the token is looked at, so an unauthenticated caller cannot
+ * consume (burn) a token it intercepted.
+ *
+ * @throws {TypeError} `ERR_INVALID_OPTION`: `issuer` not from `createHandoffIssuer`, `clients` empty or
+ * with a secret that is not a non-empty string, `issueTokens` or `onError` not a function.
+ *
+ * @example
+ * ```ts
+ * // src/routes/auth/external/handoff/verify/+server.ts
+ * const verify = createHandoffVerifyEndpoint({
+ * 	issuer: handoff,
+ * 	clients: { app: { secret: env.APP_CLIENT_SECRET } },
+ * 	issueTokens: async ({ sub, clientId }) => tokensFor(sub, clientId)
+ * });
+ * export const POST = ({ request }) => verify(request);
+ * ```
+ */
+export function createHandoffVerifyEndpoint(
+	options: HandoffVerifyEndpointOptions
+): (request: Request) => Promise<Response> {
+	const fn = 'createHandoffVerifyEndpoint';
+	if (typeof options !== 'object' || options === null) {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options must be an object`);
+	}
+	const { issuer, issueTokens, onError } = options;
+	if (!isHandoffIssuer(issuer)) {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.issuer must be created by createHandoffIssuer`);
+	}
+	if (typeof issueTokens !== 'function') {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.issueTokens must be a function`);
+	}
+	if (onError !== undefined && typeof onError !== 'function') {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.onError must be a function`);
+	}
+	const clients = copyClients(fn, options.clients);
+
+	function report(cause: unknown): void {
+		try {
+			onError?.(cause);
+		} catch {
+			// A failing logger must not turn a 500 into an unhandled rejection.
+		}
+	}
+
+	return async function verifyHandoff(request: Request): Promise<Response> {
+		if (request.method !== 'POST') {
+			return json(405, { error: 'invalid_request' }, { allow: 'POST' });
+		}
+		if (!isJsonContentType(request.headers.get('content-type'))) return error('invalid_request');
+		const bytes = await readBodyCapped(request, HANDOFF_VERIFY_MAX_BODY_BYTES);
+		if (bytes === null) return error('invalid_request');
+		const body = parseStrictStringFields(bytes, FIELDS);
+		if (body === null) return error('invalid_request');
+
+		if (!(await authenticateClient(clients, body.client_id, request.headers.get('authorization')))) {
+			return error('invalid_client');
+		}
+
+		const result = await issuer.redeem(body.handoff_token, { clientId: body.client_id, state: body.state });
+		if (!result.ok) return error(result.error);
+
+		let issued: unknown;
+		try {
+			issued = await issueTokens({ sub: result.sub, clientId: result.clientId });
+		} catch (cause) {
+			report(cause);
+			return error('server_error');
+		}
+		const tokens = checkIssued(issued);
+		if (tokens === null) {
+			report(new TypeError(`${fn}: options.issueTokens returned a result of the wrong shape`));
+			return error('server_error');
+		}
+
+		const response: HandoffVerifyResponseBody = {
+			token_type: 'Bearer',
+			access_token: tokens.access_token,
+			expires_in: tokens.expires_in,
+			...(tokens.refresh_token === undefined ? {} : { refresh_token: tokens.refresh_token }),
+			client_id: result.clientId,
+			session: tokens.session,
+			user: tokens.user,
+			...(result.carryOverState === undefined ? {} : { carry_over_state: result.carryOverState })
+		};
+		return json(200, response);
+	};
+}
+
+function copyClients(fn: string, clients: unknown): Map<string, { secret?: string }> {
+	if (!isPlainObject(clients) || Object.keys(clients).length === 0) {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients must name at least one client`);
+	}
+	const copy = new Map<string, { secret?: string }>();
+	for (const [clientId, client] of Object.entries(clients)) {
+		if (!isPlainObject(client)) {
+			throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients["${clientId}"] must be an object`);
+		}
+		const { secret } = client;
+		if (secret !== undefined && (typeof secret !== 'string' || secret === '')) {
+			throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients["${clientId}"].secret must be a non-empty string`);
+		}
+		copy.set(clientId, secret === undefined ? {} : { secret });
+	}
+	return copy;
+}
+
+/** The host's result, reduced to the wire fields; null when a required one is missing or mistyped. */
+function checkIssued(value: unknown): {
+	access_token: string;
+	expires_in: number;
+	refresh_token?: string;
+	user: HandoffUser;
+	session: { id: string; expiresAt: string };
+} | null {
+	if (!isRecord(value)) return null;
+	const { access_token, expires_in, refresh_token, user, session } = value;
+	if (!isNonEmptyString(access_token)) return null;
+	if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in <= 0) return null;
+	if (refresh_token !== undefined && !isNonEmptyString(refresh_token)) return null;
+	if (!isRecord(user) || !isNonEmptyString(user.id)) return null;
+	if (user.email !== undefined && typeof user.email !== 'string') return null;
+	if (user.name !== undefined && typeof user.name !== 'string') return null;
+	if (!isRecord(session) || !isNonEmptyString(session.id)) return null;
+	const expiresAt =
+		session.expiresAt instanceof Date
+			? session.expiresAt
+			: typeof session.expiresAt === 'string'
+				? new Date(session.expiresAt)
+				: null;
+	if (expiresAt === null || Number.isNaN(expiresAt.getTime())) return null;
+	return {
+		access_token,
+		expires_in,
+		...(refresh_token === undefined ? {} : { refresh_token }),
+		user: {
+			id: user.id,
+			...(user.email === undefined ? {} : { email: user.email }),
+			...(user.name === undefined ? {} : { name: user.name })
+		},
+		session: { id: session.id, expiresAt: expiresAt.toISOString() }
+	};
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNonEmptyString(value: unknown): value is string {
+	return typeof value === 'string' && value !== '';
+}

@@ -1,0 +1,116 @@
+import type { RequestEvent } from '@sveltejs/kit';
+import { batchedCookies, CookieBatch } from '../../cookies/cookie-batch.js';
+import { SessionTooLargeError, type SessionRecord } from '../../cookies/session-cookie.js';
+import { randomToken } from '../../crypto/base64url.js';
+import { AuthError, type AuthErrorCode } from '../../errors.js';
+import type { SignedInAuth } from '../auth-context.js';
+import { DEFAULTS } from '../defaults.js';
+import type { HandoffRuntime } from './handoff-options.js';
+import { APP_INITIATED_PREFIX } from './start-handoff.js';
+import { callVerifyEndpoint } from './verify-call.js';
+
+/** The outcome of one handoff; the cookie writes are in the batch either way. */
+export type HandoffOutcome =
+	| { readonly ok: true; readonly auth: SignedInAuth; readonly returnTo: string | null }
+	| { readonly ok: false; readonly code: AuthErrorCode };
+
+// Control characters and whitespace never occur in a token or state we accept.
+const UNSAFE = /[\x00-\x20\x7f]/;
+
+function fail(runtime: HandoffRuntime, code: AuthErrorCode, message: string, cause?: unknown): HandoffOutcome {
+	try {
+		runtime.onError({ code, message, ...(cause === undefined ? {} : { cause }) });
+	} catch {
+		// A throwing logger must not turn a clean rejection into a 500.
+	}
+	return { ok: false, code };
+}
+
+/**
+ * Runs one handoff arrival: parameter checks, the browser binding, the verify call, the session
+ * conflict rule, then a new session. Every check that can fail without the network runs before the
+ * verify call. Nothing is written unless everything passed, except deleting the spent transaction.
+ */
+export async function completeHandoff(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBatch): Promise<HandoffOutcome> {
+	const params = event.url.searchParams;
+	const tokens = params.getAll('handoff_token');
+	const states = params.getAll('state');
+	if (tokens.length === 0 || tokens[0] === '') return fail(runtime, 'missing_token', 'the request has no handoff_token');
+	// Duplicates are refused rather than resolved: which copy a proxy or a parser picks differs (H7).
+	if (tokens.length > 1 || states.length > 1) return fail(runtime, 'invalid_request', 'handoff_token or state is repeated');
+	const [token] = tokens;
+	const state = states[0] ?? '';
+	if (state === '') return fail(runtime, 'invalid_request', 'the request has no state');
+	if (token.length > DEFAULTS.handoff.maxTokenLength || state.length > DEFAULTS.handoff.maxStateLength) {
+		return fail(runtime, 'invalid_request', 'handoff_token or state is oversized');
+	}
+	if (UNSAFE.test(token) || UNSAFE.test(state)) return fail(runtime, 'invalid_request', 'handoff_token or state has control characters');
+
+	const url = runtime.session.appUrl(event);
+	const cookies = batchedCookies(event.cookies, batch);
+	// Browser binding (H3): a state this app minted must come back to the browser that holds its
+	// transaction; anything else is IdP-initiated and subject to the idpInitiated policy.
+	const appInitiated = state.startsWith(APP_INITIATED_PREFIX);
+	let returnTo: string | null = null;
+	if (appInitiated) {
+		const tx = await runtime.transactions.get(cookies, state, {
+			issuer: runtime.issuer.href,
+			clientId: runtime.clientId,
+			redirectUri: runtime.redirectUri ?? new URL('/auth/callback', url).href,
+			kind: 'handoff'
+		});
+		runtime.transactions.delete(cookies, state);
+		if (!tx) return fail(runtime, 'invalid_state', 'no transaction in this browser matches the handoff state');
+		returnTo = tx.returnTo;
+	} else if (runtime.idpInitiated === 'reject') {
+		return fail(runtime, 'invalid_state', 'an IdP-initiated handoff arrived and idpInitiated is "reject"');
+	}
+
+	let current: SessionRecord | null = null;
+	const read = await runtime.session.session.read(event.request, url);
+	if (read.kind === 'valid') current = read.record;
+	const present = read.kind === 'none' ? [] : read.present;
+
+	let verified;
+	try {
+		verified = await callVerifyEndpoint({ ...runtime.verify, appOrigin: url.origin }, { token, state });
+	} catch (error) {
+		if (error instanceof AuthError) return fail(runtime, error.code, error.message, error.cause);
+		return fail(runtime, 'verify_failed', 'the verify call failed unexpectedly', error);
+	}
+
+	// An unsolicited handoff never swaps the signed-in user for another (H3 b).
+	if (current && current.user.id !== verified.user.id && !appInitiated && runtime.sessionConflict === 'reject') {
+		return fail(runtime, 'session_conflict', 'a handoff for another user arrived in a signed-in browser');
+	}
+
+	const now = runtime.session.clock();
+	// A new session id every time: nothing is adopted from a cookie the request arrived with (H12).
+	const record: SessionRecord = {
+		id: randomToken(16),
+		source: 'handoff',
+		user: verified.user,
+		createdAt: now,
+		touchedAt: now,
+		tokens: {
+			accessToken: verified.accessToken,
+			tokenType: verified.tokenType,
+			expiresAt: now + verified.expiresIn * 1000,
+			...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken })
+		},
+		idp: { iss: runtime.issuer.href, sub: verified.user.id, sid: verified.session.id }
+	};
+	const writes = new CookieBatch();
+	let expiresAt: number;
+	try {
+		expiresAt = await runtime.session.session.write(writes, url, record, present);
+		const attributes = runtime.session.session.attributes(url);
+		const fits = await runtime.session.handoffResult.write(writes, attributes, { sid: record.id, carryOverState: verified.carryOverState });
+		if (!fits) return fail(runtime, 'invalid_response', 'the carry-over state is too large to deliver');
+	} catch (error) {
+		if (error instanceof SessionTooLargeError) return fail(runtime, 'invalid_response', 'the verified tokens are too large for the session cookie');
+		throw error;
+	}
+	batch.writes.push(...writes.writes);
+	return { ok: true, auth: runtime.session.toAuth(record, expiresAt, verified.carryOverState), returnTo };
+}

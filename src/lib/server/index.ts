@@ -1,0 +1,15 @@
+// sveltekit-sso/server — hooks, guards and stores for hooks.server.ts and load functions.
+export { createAuthHandle, type AuthHandleOptions } from './auth-handle.js';
+export { requireAuth, type RequireAuthOptions } from './require-auth.js';
+export type { ServerAuthContext, SignedInAuth, SignedOutAuth } from './auth-context.js';
+export type { Handle } from './handle-type.js';
+export type { SessionOptions } from '../cookies/session-options.js';
+export type { SecretOption } from '../crypto/secret.js';
+export type { AuthUser, SessionInfo } from '../types.js';
+export { AuthError, AUTH_ERROR_CODES, type AuthErrorCode, type MisuseCode, type MisuseError } from '../errors.js';
+export { TransactionStore } from '../cookies/transaction-store.js';
+export { createHandoffHandler, type HandoffHandlerOptions } from './handoff/handoff-handler.js';
+export { verifyHandoffToken, type VerifyHandoffResult } from './handoff/verify-handoff-token.js';
+export type { HandoffOptions, HandoffErrorInfo } from './handoff/handoff-options.js';
+export { safeReturnTo } from './return-to.js';
+export { startHandoff } from './handoff/start-handoff.js';

@@ -1,0 +1,45 @@
+import { redirect, type RequestEvent } from '@sveltejs/kit';
+import { misuse } from '../errors.js';
+import type { ServerAuthContext, SignedInAuth } from './auth-context.js';
+import { DEFAULTS } from './defaults.js';
+
+/** Options of {@link requireAuth}. */
+export interface RequireAuthOptions {
+	/** Where a signed-out user is sent. Default `'/login'`. */
+	loginPath?: string;
+}
+
+/**
+ * Returns the signed-in auth of a request, or throws a 303 redirect to `loginPath` with
+ * `redirectTo` carrying the current path and query (a same-origin path only).
+ *
+ * ```ts
+ * export const load = async (event) => {
+ *   const auth = await requireAuth(event);
+ *   return { user: auth.user };
+ * };
+ * ```
+ *
+ * @throws TypeError (code `ERR_INVALID_ARGUMENT`) when `createAuthHandle` is not installed.
+ */
+export async function requireAuth(
+	event: Pick<RequestEvent, 'locals' | 'url'>,
+	options: RequireAuthOptions = {}
+): Promise<SignedInAuth> {
+	const auth = (event.locals as { auth?: ServerAuthContext }).auth;
+	if (auth === undefined) {
+		throw misuse(
+			'ERR_INVALID_ARGUMENT',
+			'requireAuth: event.locals.auth is not set — add createAuthHandle({ issuer, clientId }) to `handle` in src/hooks.server.ts'
+		);
+	}
+	if (auth.isAuthenticated) return auth;
+	const loginPath = options.loginPath ?? DEFAULTS.auth.loginPath;
+	if (typeof loginPath !== 'string' || !loginPath.startsWith('/') || loginPath.startsWith('//')) {
+		throw misuse('ERR_INVALID_ARGUMENT', "requireAuth: options.loginPath must be a path starting with '/'");
+	}
+	// Collapsed leading slashes: a request for //evil.example/x must not come back as a protocol-relative target.
+	const here = event.url.pathname.replace(/^\/+/, '/') + event.url.search;
+	const separator = loginPath.includes('?') ? '&' : '?';
+	redirect(303, `${loginPath}${separator}redirectTo=${encodeURIComponent(here)}`);
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { CookieBatch } from '../../src/lib/cookies/cookie-batch.js';
+import { createSealer } from '../../src/lib/cookies/seal.js';
+import { createSessionCookie, type SessionRecord } from '../../src/lib/cookies/session-cookie.js';
+import { resolveSessionOptions, type SessionOptions } from '../../src/lib/cookies/session-options.js';
+import { CookieJar, kitCookies } from '../support/kit-cookies.js';
+
+const SECRET = 'session-secret-session-secret-0001';
+const HTTPS = new URL('https://app.example/dashboard');
+const HTTP_LOOPBACK = new URL('http://127.0.0.1:5173/dashboard');
+
+function setup(sessionOptions?: SessionOptions, secrets = [SECRET]) {
+	const clock = { now: 1_800_000_000_000 };
+	const now = () => clock.now;
+	const session = createSessionCookie({
+		options: resolveSessionOptions('test', sessionOptions),
+		sealer: createSealer({ secrets, purpose: 'session', clock: now }),
+		clock: now
+	});
+	return { clock, session };
+}
+
+function record(now: number, extra: Partial<SessionRecord> = {}): SessionRecord {
+	return { id: 'sid-1', source: 'testing', user: { id: 'u1', name: 'Ada' }, createdAt: now, touchedAt: now, ...extra };
+}
+
+/** Writes through SvelteKit's real cookies, returns the Set-Cookie lines and a jar holding them. */
+async function write(session: ReturnType<typeof setup>['session'], url: URL, rec: SessionRecord, jar = new CookieJar()) {
+	const kit = kitCookies(url.href, jar.header());
+	const batch = new CookieBatch();
+	const present = [...jar.values.keys()].filter((n) => n.includes('sso'));
+	await session.write(batch, url, rec, present);
+	batch.applyTo(kit.cookies);
+	const lines = kit.setCookies();
+	jar.apply(lines);
+	return { lines, jar };
+}
+
+const read = (session: ReturnType<typeof setup>['session'], url: URL, cookie: string) =>
+	session.read(new Request(url, { headers: { cookie } }), url);
+
+const bigUser = (bytes: number) => ({ id: 'u1', blob: 'x'.repeat(bytes) });
+
+describe('session cookie', () => {
+	it('round-trips a session with the secure attributes on https under a __Host- name', async () => {
+		const { session, clock } = setup();
+		const { lines, jar } = await write(session, HTTPS, record(clock.now));
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toMatch(/^__Host-sso=/);
+		expect(lines[0]).toMatch(/; HttpOnly/);
+		expect(lines[0]).toMatch(/; Secure/);
+		expect(lines[0]).toMatch(/; SameSite=Lax/);
+		expect(lines[0]).toMatch(/; Path=\//);
+		expect(lines[0]).not.toMatch(/Domain=/i);
+		const result = await read(session, HTTPS, jar.header());
+		expect(result.kind).toBe('valid');
+		if (result.kind === 'valid') expect(result.record.user.name).toBe('Ada');
+	});
+
+	it('drops Secure and the __Host- prefix only for plain http on a loopback host', async () => {
+		const { session, clock } = setup();
+		const { lines } = await write(session, HTTP_LOOPBACK, record(clock.now));
+		expect(lines[0]).toMatch(/^sso=/);
+		expect(lines[0]).not.toMatch(/Secure/);
+		const elsewhere = await write(session, new URL('http://app.example/'), record(clock.now));
+		expect(elsewhere.lines[0]).toMatch(/^__Host-sso=.*; Secure/);
+	});
+
+	it.each([3, 6, 12])('chunks a %i KB session into Set-Cookies of at most 4096 bytes that read back whole', async (kb) => {
+		const { session, clock } = setup();
+		const { lines, jar } = await write(session, HTTPS, record(clock.now, { user: bigUser(kb * 1024) }));
+		expect(lines.length).toBeGreaterThan(1);
+		for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(4096);
+		expect(lines.map((l) => l.split('=')[0])).toEqual(lines.map((_, i) => `__Host-sso.${i}`));
+		const result = await read(session, HTTPS, jar.header());
+		expect(result.kind).toBe('valid');
+		if (result.kind === 'valid') expect(result.record.user.blob).toHaveLength(kb * 1024);
+	});
+
+	it('reads a chunked session with a missing, extra, reordered or foreign chunk as invalid', async () => {
+		const { session, clock } = setup();
+		const { jar } = await write(session, HTTPS, record(clock.now, { user: bigUser(9000) }));
+		const other = await write(session, HTTPS, record(clock.now, { id: 'sid-2', user: bigUser(9000) }));
+		const chunks = [...jar.values];
+		expect(chunks.length).toBeGreaterThanOrEqual(3);
+		const header = (pairs: [string, string][]) => pairs.map(([n, v]) => `${n}=${v}`).join('; ');
+		expect((await read(session, HTTPS, header(chunks))).kind).toBe('valid');
+		expect((await read(session, HTTPS, header(chunks.slice(0, 2)))).kind).toBe('invalid');
+		const n = chunks.length;
+		expect((await read(session, HTTPS, header([...chunks, [`__Host-sso.${n}`, 'AAAA']]))).kind).toBe('invalid');
+		expect((await read(session, HTTPS, header([...chunks, [`__Host-sso.${n + 2}`, 'AAAA']]))).kind).toBe('invalid');
+		const swapped: [string, string][] = [chunks[0], [chunks[1][0], chunks[2][1]], [chunks[2][0], chunks[1][1]], ...chunks.slice(3)];
+		expect((await read(session, HTTPS, header(swapped)))).toMatchObject({ kind: 'invalid' });
+		const foreign: [string, string][] = chunks.map(([n, v], i) => [n, i === 1 ? other.jar.values.get('__Host-sso.1')! : v]);
+		expect((await read(session, HTTPS, header(foreign))).kind).toBe('invalid');
+		const beside: [string, string][] = [...chunks, ['__Host-sso', chunks[0][1]]];
+		const result = await read(session, HTTPS, header(beside));
+		expect(result.kind).toBe('invalid');
+		if (result.kind === 'invalid') expect(result.present).toHaveLength(n + 1);
+	});
+
+	it('deletes stale chunks in the same response when the session shrinks, and the whole cookie when it grows', async () => {
+		const { session, clock } = setup();
+		const { jar } = await write(session, HTTPS, record(clock.now, { user: bigUser(12_000) }));
+		const chunkNames = [...jar.values.keys()];
+		expect(chunkNames.length).toBeGreaterThanOrEqual(4);
+		const shrunk = await write(session, HTTPS, record(clock.now), jar);
+		const deleted = shrunk.lines.filter((l) => /Max-Age=0/.test(l)).map((l) => l.split('=')[0]);
+		expect(deleted.sort()).toEqual(chunkNames.sort());
+		for (const line of shrunk.lines.filter((l) => /Max-Age=0/.test(l))) {
+			expect(line).toMatch(/Path=\/; .*HttpOnly; Secure; SameSite=Lax/);
+		}
+		expect([...shrunk.jar.values.keys()]).toEqual(['__Host-sso']);
+		expect((await read(session, HTTPS, shrunk.jar.header())).kind).toBe('valid');
+		const grown = await write(session, HTTPS, record(clock.now, { user: bigUser(5000) }), shrunk.jar);
+		expect(grown.lines.some((l) => /^__Host-sso=;.*Max-Age=0/.test(l))).toBe(true);
+		expect((await read(session, HTTPS, grown.jar.header())).kind).toBe('valid');
+	});
+
+	it('refuses a session that would need more than the chunk bound', async () => {
+		const { session, clock } = setup();
+		await expect(write(session, HTTPS, record(clock.now, { user: bigUser(40_000) }))).rejects.toThrow(/does not fit/);
+	});
+
+	it('ends a session after the inactivity limit even though the cookie is intact', async () => {
+		const { session, clock } = setup({ idleTimeout: 3600, maxAge: 86_400 });
+		const { jar } = await write(session, HTTPS, record(clock.now));
+		clock.now += 3599_000;
+		expect((await read(session, HTTPS, jar.header())).kind).toBe('valid');
+		clock.now += 2_000;
+		expect((await read(session, HTTPS, jar.header())).kind).toBe('invalid');
+	});
+
+	it('ends a session at the absolute lifetime however recently it was used', async () => {
+		const { session, clock } = setup({ idleTimeout: 5000, maxAge: 7200 });
+		const start = clock.now;
+		clock.now += 3000_000;
+		const { jar } = await write(session, HTTPS, record(start, { touchedAt: clock.now }));
+		clock.now = start + 7199_000;
+		expect((await read(session, HTTPS, jar.header())).kind).toBe('valid');
+		clock.now = start + 7201_000;
+		expect((await read(session, HTTPS, jar.header())).kind).toBe('invalid');
+	});
+
+	it('asks for a re-seal only once the rolling interval has passed', async () => {
+		const { session, clock } = setup({ rollingInterval: 300 });
+		const { jar } = await write(session, HTTPS, record(clock.now));
+		clock.now += 299_000;
+		expect(await read(session, HTTPS, jar.header())).toMatchObject({ kind: 'valid', reseal: false });
+		clock.now += 2_000;
+		expect(await read(session, HTTPS, jar.header())).toMatchObject({ kind: 'valid', reseal: true });
+	});
+
+	it('opens a cookie sealed under the previous secret and asks for a re-seal; a removed secret signs out', async () => {
+		const OLD = 'old-secret-old-secret-old-secret-01';
+		const before = setup(undefined, [OLD]);
+		const { jar } = await write(before.session, HTTPS, record(before.clock.now));
+		const rotated = setup(undefined, [SECRET, OLD]);
+		expect(await read(rotated.session, HTTPS, jar.header())).toMatchObject({ kind: 'valid', reseal: true });
+		const removed = setup(undefined, [SECRET]);
+		expect((await read(removed.session, HTTPS, jar.header())).kind).toBe('invalid');
+	});
+
+	it('treats a transaction cookie pasted into the session slot as invalid', async () => {
+		const { session, clock } = setup();
+		const transaction = createSealer({ secrets: [SECRET], purpose: 'transaction', clock: () => clock.now });
+		const pasted = await transaction.seal({ s: record(clock.now) }, clock.now + 60_000);
+		expect((await read(session, HTTPS, `__Host-sso=${pasted}`)).kind).toBe('invalid');
+		const sealed = await createSealer({ secrets: [SECRET], purpose: 'session', clock: () => clock.now }).seal({ s: record(clock.now) }, clock.now + 60_000);
+		expect((await read(session, HTTPS, `__Host-sso=${sealed}`)).kind).toBe('valid');
+	});
+
+	it('trusts neither of two cookies with the session name (cookie tossing)', async () => {
+		const { session, clock } = setup();
+		const { jar } = await write(session, HTTPS, record(clock.now));
+		const value = jar.values.get('__Host-sso')!;
+		expect((await read(session, HTTPS, `__Host-sso=${value}; __Host-sso=${value}`)).kind).toBe('invalid');
+		expect((await read(session, HTTPS, `other=1; __Host-sso=${value}`)).kind).toBe('valid');
+	});
+
+	it('reads no session, without work, when the request has no session cookie', async () => {
+		const { session } = setup();
+		expect((await read(session, HTTPS, 'theme=dark')).kind).toBe('none');
+		expect((await read(session, HTTPS, 'sso-flash=1')).kind).toBe('none');
+	});
+});
+
+describe('resolveSessionOptions', () => {
+	it('names the option it refuses', () => {
+		expect(() => resolveSessionOptions('createAuthHandle', { maxAge: -1 })).toThrow(/createAuthHandle: options\.sessionOptions\.maxAge/);
+		expect(() => resolveSessionOptions('createAuthHandle', { sameSite: 'none', secure: false })).toThrow(/sameSite 'none' requires secure/);
+		expect(() => resolveSessionOptions('createAuthHandle', { cookieName: 'a b' })).toThrow(/cookieName/);
+		expect(() => resolveSessionOptions('createAuthHandle', { cookieName: '__Host-x', domain: 'example.com' })).toThrow(/__Host-/);
+		expect(resolveSessionOptions('createAuthHandle', { maxAge: 60 }).maxAgeMs).toBe(60_000);
+	});
+});

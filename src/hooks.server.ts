@@ -2,7 +2,17 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
 import { allowInsecureRequests, clientId, clientSecret, issuer, origin } from './demo-config.js';
 
-export const handle = sequence(
-	createAuthHandle({ issuer, clientId, origin, allowInsecureRequests, callbackPaths: ['/callback'] }),
+const authHandle = createAuthHandle({ issuer, clientId, origin, allowInsecureRequests, callbackPaths: ['/callback'] });
+const sso = sequence(
+	authHandle,
 	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests, errorRedirect: '/login?error=handoff_failed' })
 );
+
+// `npm run bench` measures the same build with a pass-through hook (baseline) and createAuthHandle alone.
+const passThrough: typeof sso = ({ event, resolve }) => resolve(event);
+const variants: Record<string, typeof sso> = {
+	baseline: passThrough,
+	'baseline-sequence': sequence(passThrough, passThrough),
+	'auth-handle': authHandle
+};
+export const handle = variants[process.env.SSO_BENCH_VARIANT ?? ''] ?? sso;

@@ -37,7 +37,7 @@ async function write(session: ReturnType<typeof setup>['session'], url: URL, rec
 }
 
 const read = (session: ReturnType<typeof setup>['session'], url: URL, cookie: string) =>
-	session.read(new Request(url, { headers: { cookie } }), url);
+	session.read(cookie, url);
 
 const bigUser = (bytes: number) => ({ id: 'u1', blob: 'x'.repeat(bytes) });
 

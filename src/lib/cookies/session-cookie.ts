@@ -44,13 +44,18 @@ export type SessionRead =
 			readonly present: string[];
 			/** Re-seal now: the rolling interval has passed or the cookie was sealed under an older secret. */
 			readonly reseal: boolean;
+			/** A slot that lives as long as this exact cookie value stays cached: callers memoize derived values here. */
+			readonly memo: { value?: unknown };
 	  };
 
 interface CacheEntry {
 	record: SessionRecord;
 	expiresAt: number;
 	stale: boolean;
+	memo: { value?: unknown };
 }
+
+const NONE: SessionRead = Object.freeze({ kind: 'none' });
 
 /** Reads and writes the sealed, possibly chunked, session cookie. */
 export interface SessionCookie {
@@ -58,8 +63,11 @@ export interface SessionCookie {
 	name(url: URL): string;
 	/** Set-Cookie attributes (without Max-Age) for an app served at `url`. */
 	attributes(url: URL): CookieAttributes;
-	/** Reads the session of a request. Never throws for a bad cookie. */
-	read(request: Request, url: URL): Promise<SessionRead>;
+	/**
+	 * Reads the session from a request's Cookie header. Never throws for a bad cookie. Answers
+	 * synchronously unless the cookie must be decrypted (first sight in this process).
+	 */
+	read(cookieHeader: string | null, url: URL): SessionRead | Promise<SessionRead>;
 	/** Seals `record` into the batch, deleting cookies of `present` it does not overwrite; returns the expiry. */
 	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[]): Promise<number>;
 	/** Deletes every cookie of `present`. */
@@ -114,6 +122,17 @@ export function createSessionCookie(config: {
 		};
 	}
 
+	// Expiry is checked on every request, cached or not.
+	function check(value: string, entry: CacheEntry, present: string[]): SessionRead {
+		const now = clock();
+		if (entry.expiresAt <= now) {
+			cache.delete(value);
+			return { kind: 'invalid', present };
+		}
+		const reseal = entry.stale || now - entry.record.touchedAt >= options.rollingIntervalMs;
+		return { kind: 'valid', record: entry.record, expiresAt: entry.expiresAt, present, reseal, memo: entry.memo };
+	}
+
 	function remember(value: string, entry: CacheEntry) {
 		if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
 		cache.set(value, entry);
@@ -124,32 +143,26 @@ export function createSessionCookie(config: {
 		attributes,
 		expiryOf,
 
-		async read(request, url) {
-			const header = request.headers.get('cookie');
-			if (header === null || !header.includes(marker)) return { kind: 'none' };
+		read(header, url) {
+			if (header === null || !header.includes(marker)) return NONE;
 			const name = nameFor(secureFor(url));
 			const { cookies, duplicated } = pickCookies(header, name);
-			if (cookies.size === 0) return { kind: 'none' };
+			if (cookies.size === 0) return NONE;
 			const present = [...cookies.keys()];
 			// Two cookies of one name (cookie tossing from a sibling domain, S5): trust neither.
 			if (duplicated) return { kind: 'invalid', present };
 			const joined = readChunked(cookies, name, limits.maxChunks);
 			if (joined.inconsistent || joined.value === null) return { kind: 'invalid', present };
-			const now = clock();
-			let entry = cache.get(joined.value);
-			if (entry === undefined) {
-				const opened = await sealer.open<{ s?: unknown }>(joined.value);
+			const value = joined.value;
+			const entry = cache.get(value);
+			if (entry !== undefined) return check(value, entry, present);
+			return sealer.open<{ s?: unknown }>(value).then((opened): SessionRead => {
 				const record = opened ? toRecord(opened.payload.s) : null;
 				if (!opened || !record) return { kind: 'invalid', present };
-				entry = { record, expiresAt: Math.min(opened.expiresAt, expiryOf(record)), stale: opened.stale };
-				remember(joined.value, entry);
-			}
-			if (entry.expiresAt <= now) {
-				cache.delete(joined.value);
-				return { kind: 'invalid', present };
-			}
-			const reseal = entry.stale || now - entry.record.touchedAt >= options.rollingIntervalMs;
-			return { kind: 'valid', record: entry.record, expiresAt: entry.expiresAt, present, reseal };
+				const fresh = { record, expiresAt: Math.min(opened.expiresAt, expiryOf(record)), stale: opened.stale, memo: {} };
+				remember(value, fresh);
+				return check(value, fresh, present);
+			});
 		},
 
 		async write(batch, url, record, present) {
@@ -160,7 +173,7 @@ export function createSessionCookie(config: {
 			if (!writeChunked(batch, nameFor(attrs.secure ?? true), sealed, attrs, present, limits)) {
 				throw new SessionTooLargeError();
 			}
-			remember(sealed, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false });
+			remember(sealed, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false, memo: {} });
 			return expiresAt;
 		},
 

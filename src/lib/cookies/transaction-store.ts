@@ -207,10 +207,10 @@ interface ExistingCookie {
  * 	returnTo: safeReturnTo(event.url.searchParams.get('returnTo'), origin),
  * 	issuer, clientId, redirectUri });
  *
- * // callback
+ * // callback: read, then delete on success and failure alike (row T5)
  * const tx = await transactions.get(event.cookies, state, { issuer, clientId, redirectUri });
  * transactions.delete(event.cookies, state);
- * if (!tx) return errorRedirect('invalid_state');
+ * if (!tx) throw new AuthError('invalid_state', 'no transaction for this state'); // before any token request
  * ```
  */
 export class TransactionStore {

@@ -66,8 +66,9 @@ export function parseStrictStringFields<K extends string>(
 		return null;
 	}
 	if (!isPlainObject(parsed)) return null;
+	// As many names as fields and every field present: each exactly once, nothing else.
 	const names = topLevelNames(text);
-	if (names === null || names.length !== fields.length || new Set(names).size !== names.length) return null;
+	if (names === null || names.length !== fields.length) return null;
 	const result = {} as Record<K, string>;
 	for (const field of fields) {
 		if (!Object.hasOwn(parsed, field)) return null;

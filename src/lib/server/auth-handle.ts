@@ -1,5 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { CookieBatch } from '../cookies/cookie-batch.js';
+import type { SessionRead } from '../cookies/session-cookie.js';
 import { misuse } from '../errors.js';
 import { SIGNED_OUT, type ServerAuthContext } from './auth-context.js';
 import type { Handle } from './handle-type.js';
@@ -55,13 +56,27 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 	}
 	const runtime = createSessionRuntime(fn, options);
 
-	async function authenticate(event: RequestEvent, state: RequestState): Promise<{ auth: ServerAuthContext; batch: CookieBatch | null }> {
-		const url = runtime.appUrl(event);
-		const read = await runtime.session.read(event.request, url);
-		if (read.kind === 'none') return { auth: SIGNED_OUT, batch: null };
-		if (read.kind === 'invalid') {
+	/** The signed-in or signed-out value when no cookie must be written; null otherwise. */
+	function settled(read: SessionRead, header: string | null): ServerAuthContext | null {
+		if (read.kind === 'none') return SIGNED_OUT;
+		if (read.kind !== 'valid' || read.reseal || header?.includes(runtime.handoffResult.marker)) return null;
+		// The same cookie as on the previous request: the same frozen auth value, built once.
+		const memo = read.memo as { value?: ServerAuthContext };
+		return (memo.value ??= runtime.toAuth(read.record, read.expiresAt));
+	}
+
+	async function authenticate(
+		event: RequestEvent,
+		state: RequestState,
+		read: SessionRead,
+		header: string | null,
+		url: URL
+	): Promise<{ auth: ServerAuthContext; batch: CookieBatch | null }> {
+		const fast = settled(read, header);
+		if (fast) return { auth: fast, batch: null };
+		if (read.kind !== 'valid') {
 			const batch = new CookieBatch();
-			runtime.session.clear(batch, url, read.present);
+			if (read.kind === 'invalid') runtime.session.clear(batch, url, read.present);
 			return { auth: SIGNED_OUT, batch };
 		}
 		let batch: CookieBatch | null = null;
@@ -97,13 +112,33 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 		return result.carryOverState;
 	}
 
-	return async ({ event, resolve }) => {
-		const state = requestState(event.locals);
-		state.authRuntime = runtime;
-		const { auth, batch } = await authenticate(event, state);
+	return ({ event, resolve }) => {
+		// Cookie attributes depend only on the origin's scheme and host: no URL is built per request.
+		const url = runtime.origin ?? event.url;
+		const header = event.request.headers.get('cookie');
+		const read = runtime.session.read(header, url);
+		if (!(read instanceof Promise)) {
+			// Hot path: no cookie, or a cached session that needs no write. No promise, no allocation.
+			const auth = settled(read, header);
+			if (auth) {
+				(event.locals as { auth?: ServerAuthContext }).auth = auth;
+				return resolve(event);
+			}
+		}
+		return complete(event, resolve, read, header, url);
+	};
+
+	async function complete(
+		event: RequestEvent,
+		resolve: Parameters<Handle>[0]['resolve'],
+		pending: SessionRead | Promise<SessionRead>,
+		header: string | null,
+		url: URL
+	): Promise<Response> {
+		const { auth, batch } = await authenticate(event, requestState(event.locals), await pending, header, url);
 		(event.locals as { auth?: ServerAuthContext }).auth = auth;
 		if (batch === null) return resolve(event);
 		batch.applyTo(event.cookies);
 		return withNoStore(await resolve(event));
-	};
+	}
 }

@@ -1,4 +1,3 @@
-import type { SessionRuntime } from './session-runtime.js';
 import type { ServerAuthContext } from './auth-context.js';
 import type { HandoffRuntime } from './handoff/handoff-options.js';
 
@@ -7,8 +6,6 @@ import type { HandoffRuntime } from './handoff/handoff-options.js';
 const STATE = Symbol.for('sveltekit-sso/request-state');
 
 export interface RequestState {
-	/** The runtime of the `createAuthHandle` that read this request. */
-	authRuntime?: SessionRuntime;
 	/** The runtime of the `createHandoffHandler` this request passed through. */
 	handoffRuntime?: HandoffRuntime;
 	/** Set once a handoff signed this request in, so a second verifier leaves the spent token alone. */

@@ -67,7 +67,7 @@ export async function completeHandoff(event: RequestEvent, runtime: HandoffRunti
 	}
 
 	let current: SessionRecord | null = null;
-	const read = await runtime.session.session.read(event.request, url);
+	const read = await runtime.session.session.read(event.request.headers.get('cookie'), url);
 	if (read.kind === 'valid') current = read.record;
 	const present = read.kind === 'none' ? [] : read.present;
 

@@ -1,0 +1,65 @@
+// The dev identity provider's registered clients, shared by the IdP, the demo app and the tests so
+// that no test hard-codes a second copy of a secret or a redirect URI.
+
+/** Where `node --import tsx dev/idp-cli.ts` listens unless `IDP_PORT` says otherwise. */
+export const DEV_IDP_DEFAULT_PORT = 4000;
+
+/** The demo app's origin unless `APP_ORIGIN` / `startDevIdp({ appOrigin })` says otherwise. */
+export const DEFAULT_APP_ORIGIN = 'http://127.0.0.1:5173';
+
+/** The IdP path of the Smart Handoff verify endpoint (seed 001). */
+export const HANDOFF_VERIFY_PATH = '/auth/external/handoff/verify';
+
+/** The confidential demo client (client_secret_basic). */
+export const DEMO_CLIENT_ID = 'demo';
+export const DEMO_CLIENT_SECRET = 'demo-secret-demo-secret-demo-secret-00';
+
+/** The public demo client (no secret; PKCE is what protects its code). */
+export const DEMO_PUBLIC_CLIENT_ID = 'demo-public';
+
+/** The IdP's own portal client: signing in at the portal runs a code flow back to the IdP. */
+export const PORTAL_CLIENT_ID = 'portal';
+
+/** The demo app's redirect URIs: `/auth/callback` first, `/callback` (seed 001's callbackPaths) second. */
+export function demoRedirectUris(appOrigin: string = DEFAULT_APP_ORIGIN): string[] {
+	return [`${appOrigin}/auth/callback`, `${appOrigin}/callback`];
+}
+
+export function demoPostLogoutRedirectUris(appOrigin: string = DEFAULT_APP_ORIGIN): string[] {
+	return [`${appOrigin}/`];
+}
+
+export function demoBackchannelLogoutUri(appOrigin: string = DEFAULT_APP_ORIGIN): string {
+	return `${appOrigin}/auth/backchannel-logout`;
+}
+
+/** oidc-provider client metadata for the demo clients of an app at `appOrigin`. */
+export function demoClients(appOrigin: string = DEFAULT_APP_ORIGIN): Record<string, unknown>[] {
+	const shared = {
+		redirect_uris: demoRedirectUris(appOrigin),
+		post_logout_redirect_uris: demoPostLogoutRedirectUris(appOrigin),
+		backchannel_logout_uri: demoBackchannelLogoutUri(appOrigin),
+		grant_types: ['authorization_code', 'refresh_token'],
+		response_types: ['code']
+	};
+	return [
+		{
+			...shared,
+			client_id: DEMO_CLIENT_ID,
+			client_secret: DEMO_CLIENT_SECRET,
+			token_endpoint_auth_method: 'client_secret_basic'
+		},
+		{ ...shared, client_id: DEMO_PUBLIC_CLIENT_ID, token_endpoint_auth_method: 'none' }
+	];
+}
+
+/** The portal client of an IdP at `issuer`. */
+export function portalClient(issuer: string): Record<string, unknown> {
+	return {
+		client_id: PORTAL_CLIENT_ID,
+		token_endpoint_auth_method: 'none',
+		redirect_uris: [`${issuer}/portal/callback`],
+		grant_types: ['authorization_code'],
+		response_types: ['code']
+	};
+}

@@ -1,0 +1,161 @@
+import { systemClock, type Clock } from '../clock.js';
+import { AuthError, misuse } from '../errors.js';
+import { BackendFailure } from '../stores/backend-failure.js';
+import { assertStateArguments, assertStateId } from '../stores/handoff-state-arguments.js';
+import { parseState, serializeState } from '../stores/handoff-state-codec.js';
+import type { HandoffStateStore } from '../stores/handoff-state-store.js';
+import {
+	adaptPostgresClient,
+	describeFailure,
+	type PostgresConnectionOptions,
+	type SqlRunner
+} from './postgres-client.js';
+import {
+	DEFAULT_HANDOFF_STATE_TABLE,
+	handoffStateSchemaSql,
+	lockedDdl,
+	parseTableName,
+	type TableName
+} from './postgres-schema.js';
+
+/** Options of {@link PostgresHandoffStateStore}: `sql` (postgres.js) or `pool` (pg), plus: */
+export interface PostgresHandoffStateStoreOptions extends PostgresConnectionOptions {
+	/**
+	 * The table; lowercase identifier of at most 40 characters, optionally `schema.table`.
+	 * Default: `'sso_handoff_state'`.
+	 */
+	table?: string;
+	/** Time source in ms since the epoch; expiry is compared with it, not the database's `now()`. Default: `Date.now`. */
+	clock?: Clock;
+}
+
+/**
+ * {@link HandoffStateStore} on PostgreSQL (≥ 12), through postgres.js or pg.
+ *
+ * One row per entry (see {@link handoffStateSchemaSql}); create the table with
+ * {@link PostgresHandoffStateStore.ensureSchema} or a migration. `getAndDelete` is
+ * `DELETE … RETURNING`: of concurrent calls for one id exactly one gets the value; an expired row is
+ * deleted too but not returned. Reads ignore expired rows; {@link PostgresHandoffStateStore.sweepExpired}
+ * deletes them. State is stored as JSON text, so it must be JSON-serializable and comes back as plain data.
+ *
+ * Errors: an `AuthError` with code `store_unavailable` when the database cannot be reached or the
+ * statement fails (fail closed), and with the same code and a message saying so when a stored row is
+ * not JSON of an object (never returned). Messages contain neither ids nor state. Bad arguments throw
+ * `TypeError` (`ERR_INVALID_ARGUMENT`).
+ *
+ * @throws {TypeError} with code `ERR_INVALID_OPTION` when neither or both of `sql` / `pool` are given,
+ *   or `table` is not a valid identifier.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { PostgresHandoffStateStore } from 'sveltekit-sso/postgres';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 2_000 });
+ * pool.on('error', (error) => console.error('idle postgres connection failed', error.message));
+ * const handoffState = new PostgresHandoffStateStore({ pool });
+ * await handoffState.ensureSchema();
+ * ```
+ */
+export class PostgresHandoffStateStore implements HandoffStateStore {
+	readonly #query: SqlRunner;
+	readonly #table: TableName;
+	readonly #clock: Clock;
+
+	constructor(options: PostgresHandoffStateStoreOptions) {
+		const where = 'PostgresHandoffStateStore';
+		const { table = DEFAULT_HANDOFF_STATE_TABLE, clock = systemClock, ...connection } = options ?? ({} as never);
+		this.#query = adaptPostgresClient(where, connection);
+		this.#table = parseTableName(where, table);
+		if (typeof clock !== 'function') throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		this.#clock = clock;
+	}
+
+	/**
+	 * Creates the table and its index when missing. Idempotent, and safe when several instances call it
+	 * at once (serialized by an advisory lock). Needs the right to create tables; without it, apply
+	 * {@link handoffStateSchemaSql} in a migration instead.
+	 */
+	async ensureSchema(): Promise<void> {
+		const ddl = handoffStateSchemaSql(
+			this.#table.schema === null ? this.#table.name : `${this.#table.schema}.${this.#table.name}`
+		);
+		await this.#run('ensureSchema', lockedDdl(this.#table, ddl));
+	}
+
+	/** Deletes expired entries and answers how many. */
+	async sweepExpired(): Promise<number> {
+		const rows = await this.#run(
+			'sweepExpired',
+			`WITH gone AS (DELETE FROM ${this.#table.quoted} WHERE expires_at_ms <= $1 RETURNING 1) SELECT count(*)::text FROM gone`,
+			[String(this.#now())]
+		);
+		return Number(rows[0]?.[0] ?? 0);
+	}
+
+	async set(stateId: string, state: Record<string, unknown>, ttlSeconds: number): Promise<void> {
+		assertStateArguments('PostgresHandoffStateStore.set', stateId, state, ttlSeconds);
+		const text = serializeState('PostgresHandoffStateStore.set', state);
+		const expiresAtMs = this.#now() + Math.ceil(ttlSeconds * 1000);
+		await this.#run(
+			'set',
+			`INSERT INTO ${this.#table.quoted} (state_id, state, expires_at_ms) VALUES ($1, $2, $3)
+			ON CONFLICT (state_id) DO UPDATE SET state = EXCLUDED.state, expires_at_ms = EXCLUDED.expires_at_ms`,
+			[stateId, text, String(expiresAtMs)]
+		);
+	}
+
+	async getAndDelete(stateId: string): Promise<Record<string, unknown> | undefined> {
+		assertStateId('PostgresHandoffStateStore.getAndDelete', stateId);
+		// Deletes an expired row as well (it is garbage either way) but only returns a live one.
+		const rows = await this.#run(
+			'getAndDelete',
+			`DELETE FROM ${this.#table.quoted} WHERE state_id = $1 RETURNING state, (expires_at_ms > $2)::text`,
+			[stateId, String(this.#now())]
+		);
+		if (rows.length === 0) return undefined;
+		const [text, live] = rows[0];
+		const state = this.#open(text, 'getAndDelete');
+		return live === 'true' ? state : undefined;
+	}
+
+	async get(stateId: string): Promise<Record<string, unknown> | undefined> {
+		assertStateId('PostgresHandoffStateStore.get', stateId);
+		const rows = await this.#run(
+			'get',
+			`SELECT state FROM ${this.#table.quoted} WHERE state_id = $1 AND expires_at_ms > $2`,
+			[stateId, String(this.#now())]
+		);
+		return rows.length === 0 ? undefined : this.#open(rows[0][0], 'get');
+	}
+
+	async delete(stateId: string): Promise<void> {
+		assertStateId('PostgresHandoffStateStore.delete', stateId);
+		await this.#run('delete', `DELETE FROM ${this.#table.quoted} WHERE state_id = $1`, [stateId]);
+	}
+
+	#now(): number {
+		return Math.floor(this.#clock());
+	}
+
+	#open(text: unknown, operation: string): Record<string, unknown> {
+		const state = parseState(text);
+		if (state === null) {
+			throw new AuthError('store_unavailable', `PostgresHandoffStateStore.${operation}: the stored handoff state is corrupt`);
+		}
+		return state;
+	}
+
+	async #run(operation: string, text: string, params?: string[]): Promise<unknown[][]> {
+		try {
+			return await this.#query(text, params);
+		} catch (error) {
+			if (!(error instanceof BackendFailure)) throw error;
+			throw new AuthError(
+				'store_unavailable',
+				`PostgresHandoffStateStore.${operation}: the database is unavailable${describeFailure(error.cause)}`,
+				{ cause: error.cause }
+			);
+		}
+	}
+}

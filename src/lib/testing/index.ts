@@ -1,0 +1,12 @@
+// sveltekit-sso/testing: helpers for testing apps and adapters built on sveltekit-sso. Imports vitest.
+export {
+	runRefreshTokenFamilyStoreContract,
+	type RefreshTokenFamilyStoreContractFactory,
+	type RefreshTokenFamilyStoreContractHarness
+} from './contracts/refresh-token-family-store-contract.js';
+export {
+	runHandoffStateStoreContract,
+	type HandoffStateStoreContractFactory,
+	type HandoffStateStoreContractHarness
+} from './contracts/handoff-state-store-contract.js';
+export type { ContractClock, StoreContractOptions } from './contracts/contract-clock.js';

@@ -1,0 +1,76 @@
+// npm test — everything CI runs, in order, stopping at the first failure:
+// the Web-API-only compile of the package, then the unit, store-contract and integration suites
+// (vitest, against the real Redis and PostgreSQL on loopback and production builds of the demo),
+// then the browser end-to-end suite (Playwright + Debian's Chromium) and the packed-package test.
+// Ends with one "N passed, N failed" line summed over every runner.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const results = 'test-results';
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+function run(title, command, args, env = {}) {
+	console.log(`\n▶ ${title}`);
+	const started = Date.now();
+	const { status } = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+	console.log(`◀ ${title}: ${status === 0 ? 'ok' : `failed (exit ${status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	return status === 0;
+}
+
+function countVitest(file) {
+	if (!existsSync(file)) return;
+	const report = JSON.parse(readFileSync(file, 'utf8'));
+	passed += report.numPassedTests;
+	failed += report.numFailedTests;
+	skipped += report.numPendingTests + report.numTodoTests;
+}
+
+function countPlaywright(file) {
+	if (!existsSync(file)) return;
+	const { stats } = JSON.parse(readFileSync(file, 'utf8'));
+	passed += stats.expected + stats.flaky;
+	failed += stats.unexpected;
+	skipped += stats.skipped;
+}
+
+const node = process.execPath;
+const steps = [
+	() => run('svelte-kit sync', node, ['node_modules/@sveltejs/kit/svelte-kit.js', 'sync']),
+	() => run('package compiles with Web APIs only (tsc, no Node types)', node, ['node_modules/typescript/bin/tsc', '-p', 'src/lib/tsconfig.json']),
+	() => {
+		const file = `${results}/vitest.json`;
+		const ok = run('vitest: unit, stores, integration', node, [
+			'node_modules/vitest/vitest.mjs',
+			'run',
+			'--reporter=default',
+			'--reporter=json',
+			`--outputFile.json=${file}`
+		]);
+		countVitest(file);
+		return ok;
+	}
+];
+if (existsSync('e2e/playwright.config.ts')) {
+	steps.push(() => {
+		const file = `${results}/playwright.json`;
+		const ok = run('playwright: browser end-to-end', node, ['node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts'], {
+			PLAYWRIGHT_JSON_OUTPUT_NAME: file
+		});
+		countPlaywright(file);
+		return ok;
+	});
+}
+
+let ok = true;
+for (const step of steps) {
+	if (!step()) {
+		ok = false;
+		break;
+	}
+}
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(ok && failed === 0 ? 0 : 1);

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryHandoffStateStore } from '../../src/lib/stores/memory-handoff-state-store.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
+import {
+	RefreshTokenStorageError,
+	type RefreshTokenFamily
+} from '../../src/lib/stores/refresh-token-family-store.js';
+import { runHandoffStateStoreContract, runRefreshTokenFamilyStoreContract } from '../../src/lib/testing/index.js';
+
+runRefreshTokenFamilyStoreContract('InMemoryRefreshTokenFamilyStore', ({ clock }) => ({
+	store: new InMemoryRefreshTokenFamilyStore({ clock })
+}));
+
+runHandoffStateStoreContract('InMemoryHandoffStateStore', ({ clock }) => ({
+	store: new InMemoryHandoffStateStore({ clock })
+}));
+
+// The suites also hold in real time, for adapters that cannot take an injected clock.
+runHandoffStateStoreContract('InMemoryHandoffStateStore (real time)', () => ({ store: new InMemoryHandoffStateStore() }), {
+	realTime: true
+});
+
+function manualClock(start = 1_800_000_000_000) {
+	let now = start;
+	return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
+}
+
+function family(clock: () => number, overrides: Partial<RefreshTokenFamily> = {}): RefreshTokenFamily {
+	return {
+		familyId: crypto.randomUUID(),
+		subject: 'user-1',
+		generation: 0,
+		payload: 'p',
+		previousPayload: null,
+		rotatedAtMs: clock(),
+		lease: null,
+		revokedAtMs: null,
+		createdAtMs: clock(),
+		expiresAtMs: clock() + 1_000,
+		...overrides
+	};
+}
+
+describe('InMemoryHandoffStateStore', () => {
+	it('evicts the oldest entry when full', async () => {
+		const store = new InMemoryHandoffStateStore({ maxEntries: 3 });
+		for (const id of ['a', 'b', 'c']) await store.set(id, { id }, 60);
+		await store.set('a', { id: 'a2' }, 60); // re-setting makes "a" the youngest
+		await store.set('d', { id: 'd' }, 60);
+		expect(store.size).toBe(3);
+		expect(await store.get('b')).toBeUndefined();
+		expect(await store.get('a')).toEqual({ id: 'a2' });
+		expect(await store.get('c')).toEqual({ id: 'c' });
+		expect(await store.get('d')).toEqual({ id: 'd' });
+	});
+
+	it('drops expired entries before evicting a live one', async () => {
+		const clock = manualClock();
+		const store = new InMemoryHandoffStateStore({ clock, maxEntries: 3 });
+		await store.set('live-old', {}, 60);
+		await store.set('short-1', {}, 1);
+		await store.set('short-2', {}, 1);
+		clock.advance(1_000);
+		await store.set('new', {}, 60);
+		expect(store.size).toBe(2);
+		expect(await store.get('live-old')).toEqual({});
+	});
+
+	it('sweeps expired entries from operations on other ids, without a timer', async () => {
+		const clock = manualClock();
+		const store = new InMemoryHandoffStateStore({ clock, sweepIntervalMs: 10_000 });
+		for (let i = 0; i < 100; i++) await store.set(`id-${i}`, { i }, 5);
+		await store.set('keeper', {}, 600);
+		clock.advance(5_000);
+		await store.get('keeper');
+		expect(store.size).toBe(101); // the sweep is not due yet
+		clock.advance(5_000);
+		await store.get('keeper');
+		expect(store.size).toBe(1);
+	});
+
+	it('drops an expired entry when it is read', async () => {
+		const clock = manualClock();
+		const store = new InMemoryHandoffStateStore({ clock });
+		await store.set('x', {}, 1);
+		clock.advance(1_000);
+		expect(await store.get('x')).toBeUndefined();
+		expect(store.size).toBe(0);
+	});
+
+	it('keeps values a structured clone preserves, and refuses what it cannot clone', async () => {
+		const store = new InMemoryHandoffStateStore();
+		const at = new Date(0);
+		await store.set('x', { at }, 60);
+		expect(await store.getAndDelete('x')).toEqual({ at });
+		await expect(store.set('y', { fn: () => 1 }, 60)).rejects.toThrow();
+		expect(store.size).toBe(0);
+	});
+
+	it('rejects bad options and arguments, naming them', async () => {
+		expect(() => new InMemoryHandoffStateStore({ maxEntries: 0 })).toThrow(
+			/InMemoryHandoffStateStore: options\.maxEntries must be a positive integer/
+		);
+		expect(() => new InMemoryHandoffStateStore({ sweepIntervalMs: -1 })).toThrow(/options\.sweepIntervalMs/);
+		expect(() => new InMemoryHandoffStateStore({ clock: 1 as never })).toThrow(/options\.clock/);
+		const store = new InMemoryHandoffStateStore();
+		for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+			await expect(store.set('x', {}, ttl)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+		}
+		await expect(store.set('', {}, 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+		await expect(store.set('x', null as never, 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+		await expect(store.getAndDelete(5 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+		expect(store.size).toBe(0);
+	});
+});
+
+describe('InMemoryRefreshTokenFamilyStore', () => {
+	it('is of kind memory', () => {
+		expect(new InMemoryRefreshTokenFamilyStore().kind).toBe('memory');
+	});
+
+	it('counts an expired family as a duplicate until the sweep purges it, then frees the id', async () => {
+		const clock = manualClock();
+		const store = new InMemoryRefreshTokenFamilyStore({ clock });
+		const f = family(clock);
+		await store.registerFamily(f);
+		clock.advance(1_000);
+		expect(await store.findFamily(f.familyId)).toBeNull();
+		await expect(store.registerFamily({ ...f, expiresAtMs: clock() + 1_000 })).rejects.toMatchObject({
+			reason: 'duplicate-family'
+		});
+		clock.advance(60_000);
+		await store.findFamily('any-id'); // any operation runs the due sweep
+		expect(store.size).toBe(0);
+		await store.registerFamily({ ...f, expiresAtMs: clock() + 1_000 });
+		expect(store.size).toBe(1);
+	});
+
+	it('bounds memory by sweeping expired families', async () => {
+		const clock = manualClock();
+		const store = new InMemoryRefreshTokenFamilyStore({ clock });
+		for (let i = 0; i < 200; i++) await store.registerFamily(family(clock));
+		const keeper = family(clock, { expiresAtMs: clock() + 3_600_000 });
+		await store.registerFamily(keeper);
+		clock.advance(60_000);
+		await store.findFamily(keeper.familyId);
+		expect(store.size).toBe(1);
+	});
+
+	it('hands out frozen values', async () => {
+		const clock = manualClock();
+		const store = new InMemoryRefreshTokenFamilyStore({ clock });
+		const f = family(clock, { lease: { id: 'l', expiresAtMs: clock() + 10 } });
+		await store.registerFamily(f);
+		const seen: RefreshTokenFamily[] = [];
+		await store.updateFamily(f.familyId, (current) => (seen.push(current), null));
+		expect(Object.isFrozen(seen[0])).toBe(true);
+		expect(Object.isFrozen(seen[0].lease)).toBe(true);
+		expect(Object.isFrozen(await store.findFamily(f.familyId))).toBe(true);
+	});
+
+	it('rejects an invalid family, or an updater that renames the family, without storing anything', async () => {
+		const clock = manualClock();
+		const store = new InMemoryRefreshTokenFamilyStore({ clock });
+		await expect(store.registerFamily({ ...family(clock), generation: -1 })).rejects.toMatchObject({
+			code: 'ERR_INVALID_ARGUMENT',
+			message: expect.stringMatching(/generation must be a non-negative integer/)
+		});
+		await expect(store.registerFamily({ ...family(clock), lease: { id: '' } } as never)).rejects.toBeInstanceOf(TypeError);
+		expect(store.size).toBe(0);
+		const f = family(clock);
+		await store.registerFamily(f);
+		await expect(store.updateFamily(f.familyId, (current) => ({ ...current, familyId: 'other' }))).rejects.toMatchObject({
+			code: 'ERR_INVALID_ARGUMENT'
+		});
+		await expect(
+			store.updateFamily(f.familyId, (current) => ({ ...current, payload: 5 as unknown as string }))
+		).rejects.toBeInstanceOf(TypeError);
+		expect(await store.findFamily(f.familyId)).toEqual(f);
+		expect(await store.findFamily('other')).toBeNull();
+	});
+
+	it('throws RefreshTokenStorageError instances with a reason', async () => {
+		const clock = manualClock();
+		const store = new InMemoryRefreshTokenFamilyStore({ clock });
+		const error = await store.registerFamily(family(clock, { expiresAtMs: clock() })).catch((e) => e);
+		expect(error).toBeInstanceOf(RefreshTokenStorageError);
+		expect(error).toMatchObject({ name: 'RefreshTokenStorageError', reason: 'expired-at-issue' });
+	});
+});

@@ -39,6 +39,8 @@ export function demoClients(appOrigin: string = DEFAULT_APP_ORIGIN): Record<stri
 		redirect_uris: demoRedirectUris(appOrigin),
 		post_logout_redirect_uris: demoPostLogoutRedirectUris(appOrigin),
 		backchannel_logout_uri: demoBackchannelLogoutUri(appOrigin),
+		// ID tokens and logout tokens then carry `sid`, so the app can end exactly that session.
+		backchannel_logout_session_required: true,
 		grant_types: ['authorization_code', 'refresh_token'],
 		response_types: ['code']
 	};

@@ -1,3 +1,4 @@
+/// <reference path="./oidc-provider.d.ts" />
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 

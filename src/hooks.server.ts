@@ -5,7 +5,8 @@ import { allowInsecureRequests, clientId, clientSecret, issuer, origin } from '.
 const authHandle = createAuthHandle({ issuer, clientId, origin, allowInsecureRequests, callbackPaths: ['/callback'] });
 const sso = sequence(
 	authHandle,
-	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests, errorRedirect: '/login?error=handoff_failed' })
+	// Failed handoffs land on /login?error=<code> (the default errorRedirect), which explains each code.
+	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests })
 );
 
 // `npm run bench` measures the same build with a pass-through hook (baseline) and createAuthHandle alone.

@@ -5,7 +5,10 @@ import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily
 } from '../../src/lib/stores/refresh-token-family-store.js';
-import { runHandoffStateStoreContract, runRefreshTokenFamilyStoreContract } from '../../src/lib/testing/index.js';
+import {
+	runHandoffStateStoreContract,
+	runRefreshTokenFamilyStoreContract
+} from '../../src/lib/testing/index.js';
 
 runRefreshTokenFamilyStoreContract('InMemoryRefreshTokenFamilyStore', ({ clock }) => ({
 	store: new InMemoryRefreshTokenFamilyStore({ clock })
@@ -16,16 +19,23 @@ runHandoffStateStoreContract('InMemoryHandoffStateStore', ({ clock }) => ({
 }));
 
 // The suites also hold in real time, for adapters that cannot take an injected clock.
-runHandoffStateStoreContract('InMemoryHandoffStateStore (real time)', () => ({ store: new InMemoryHandoffStateStore() }), {
-	realTime: true
-});
+runHandoffStateStoreContract(
+	'InMemoryHandoffStateStore (real time)',
+	() => ({ store: new InMemoryHandoffStateStore() }),
+	{
+		realTime: true
+	}
+);
 
 function manualClock(start = 1_800_000_000_000) {
 	let now = start;
 	return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
 }
 
-function family(clock: () => number, overrides: Partial<RefreshTokenFamily> = {}): RefreshTokenFamily {
+function family(
+	clock: () => number,
+	overrides: Partial<RefreshTokenFamily> = {}
+): RefreshTokenFamily {
 	return {
 		familyId: crypto.randomUUID(),
 		subject: 'user-1',
@@ -101,15 +111,21 @@ describe('InMemoryHandoffStateStore', () => {
 		expect(() => new InMemoryHandoffStateStore({ maxEntries: 0 })).toThrow(
 			/InMemoryHandoffStateStore: options\.maxEntries must be a positive integer/
 		);
-		expect(() => new InMemoryHandoffStateStore({ sweepIntervalMs: -1 })).toThrow(/options\.sweepIntervalMs/);
+		expect(() => new InMemoryHandoffStateStore({ sweepIntervalMs: -1 })).toThrow(
+			/options\.sweepIntervalMs/
+		);
 		expect(() => new InMemoryHandoffStateStore({ clock: 1 as never })).toThrow(/options\.clock/);
 		const store = new InMemoryHandoffStateStore();
 		for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
 			await expect(store.set('x', {}, ttl)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
 		}
 		await expect(store.set('', {}, 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-		await expect(store.set('x', null as never, 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-		await expect(store.getAndDelete(5 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+		await expect(store.set('x', null as never, 60)).rejects.toMatchObject({
+			code: 'ERR_INVALID_ARGUMENT'
+		});
+		await expect(store.getAndDelete(5 as never)).rejects.toMatchObject({
+			code: 'ERR_INVALID_ARGUMENT'
+		});
 		expect(store.size).toBe(0);
 	});
 });
@@ -126,7 +142,9 @@ describe('InMemoryRefreshTokenFamilyStore', () => {
 		await store.registerFamily(f);
 		clock.advance(1_000);
 		expect(await store.findFamily(f.familyId)).toBeNull();
-		await expect(store.registerFamily({ ...f, expiresAtMs: clock() + 1_000 })).rejects.toMatchObject({
+		await expect(
+			store.registerFamily({ ...f, expiresAtMs: clock() + 1_000 })
+		).rejects.toMatchObject({
 			reason: 'duplicate-family'
 		});
 		clock.advance(60_000);
@@ -166,11 +184,15 @@ describe('InMemoryRefreshTokenFamilyStore', () => {
 			code: 'ERR_INVALID_ARGUMENT',
 			message: expect.stringMatching(/generation must be a non-negative integer/)
 		});
-		await expect(store.registerFamily({ ...family(clock), lease: { id: '' } } as never)).rejects.toBeInstanceOf(TypeError);
+		await expect(
+			store.registerFamily({ ...family(clock), lease: { id: '' } } as never)
+		).rejects.toBeInstanceOf(TypeError);
 		expect(store.size).toBe(0);
 		const f = family(clock);
 		await store.registerFamily(f);
-		await expect(store.updateFamily(f.familyId, (current) => ({ ...current, familyId: 'other' }))).rejects.toMatchObject({
+		await expect(
+			store.updateFamily(f.familyId, (current) => ({ ...current, familyId: 'other' }))
+		).rejects.toMatchObject({
 			code: 'ERR_INVALID_ARGUMENT'
 		});
 		await expect(
@@ -183,7 +205,9 @@ describe('InMemoryRefreshTokenFamilyStore', () => {
 	it('throws RefreshTokenStorageError instances with a reason', async () => {
 		const clock = manualClock();
 		const store = new InMemoryRefreshTokenFamilyStore({ clock });
-		const error = await store.registerFamily(family(clock, { expiresAtMs: clock() })).catch((e) => e);
+		const error = await store
+			.registerFamily(family(clock, { expiresAtMs: clock() }))
+			.catch((e) => e);
 		expect(error).toBeInstanceOf(RefreshTokenStorageError);
 		expect(error).toMatchObject({ name: 'RefreshTokenStorageError', reason: 'expired-at-issue' });
 	});

@@ -2,8 +2,14 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisHandoffStateStore, RedisRefreshTokenFamilyStore } from '../../src/lib/redis/index.js';
-import { RefreshTokenStorageError, type RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
-import { runHandoffStateStoreContract, runRefreshTokenFamilyStoreContract } from '../../src/lib/testing/index.js';
+import {
+	RefreshTokenStorageError,
+	type RefreshTokenFamily
+} from '../../src/lib/stores/refresh-token-family-store.js';
+import {
+	runHandoffStateStoreContract,
+	runRefreshTokenFamilyStoreContract
+} from '../../src/lib/testing/index.js';
 import { describeRotationScenarios } from './rotation-scenarios.js';
 
 // Every key of this run lives under one random prefix, removed afterwards.
@@ -15,7 +21,10 @@ const ioredis = new Redis({
 	maxRetriesPerRequest: 1,
 	enableOfflineQueue: false
 });
-const nodeRedis = createClient({ socket: { host: '127.0.0.1', port: 6379 }, disableOfflineQueue: true });
+const nodeRedis = createClient({
+	socket: { host: '127.0.0.1', port: 6379 },
+	disableOfflineQueue: true
+});
 
 beforeAll(async () => {
 	await ioredis.connect();
@@ -35,10 +44,14 @@ const clients = [
 ] as const;
 
 for (const [clientName, client] of clients) {
-	runRefreshTokenFamilyStoreContract(`RedisRefreshTokenFamilyStore (${clientName})`, ({ clock }) => ({
-		store: new RedisRefreshTokenFamilyStore({ client, keyPrefix: prefix, clock }),
-		corrupt: async (familyId) => void (await ioredis.set(`${prefix}rtf:${familyId}`, '1:{garbage'))
-	}));
+	runRefreshTokenFamilyStoreContract(
+		`RedisRefreshTokenFamilyStore (${clientName})`,
+		({ clock }) => ({
+			store: new RedisRefreshTokenFamilyStore({ client, keyPrefix: prefix, clock }),
+			corrupt: async (familyId) =>
+				void (await ioredis.set(`${prefix}rtf:${familyId}`, '1:{garbage'))
+		})
+	);
 
 	runHandoffStateStoreContract(`RedisHandoffStateStore (${clientName})`, ({ clock }) => ({
 		store: new RedisHandoffStateStore({ client, keyPrefix: prefix, clock }),
@@ -53,12 +66,19 @@ for (const [clientName, client] of clients) {
 // Redis' own TTL, not the injected clock, expires the entries here.
 runRefreshTokenFamilyStoreContract(
 	'RedisRefreshTokenFamilyStore (node-redis, real time)',
-	() => ({ store: new RedisRefreshTokenFamilyStore({ client: nodeRedis, keyPrefix: prefix }) }),
+	() => ({
+		store: new RedisRefreshTokenFamilyStore({ client: nodeRedis, keyPrefix: prefix }),
+		corrupt: async (familyId) => void (await nodeRedis.set(`${prefix}rtf:${familyId}`, '{garbage'))
+	}),
 	{ realTime: true }
 );
 runHandoffStateStoreContract(
 	'RedisHandoffStateStore (ioredis, real time)',
-	() => ({ store: new RedisHandoffStateStore({ client: ioredis, keyPrefix: prefix }) }),
+	() => ({
+		store: new RedisHandoffStateStore({ client: ioredis, keyPrefix: prefix }),
+		corrupt: async (stateId) =>
+			void (await ioredis.set(`${prefix}handoff:${stateId}`, '{"expiresAtMs":1}'))
+	}),
 	{ realTime: true }
 );
 
@@ -94,7 +114,11 @@ describe('RedisRefreshTokenFamilyStore', () => {
 		const ttl = await ioredis.pttl(key);
 		expect(ttl).toBeGreaterThan(29_000);
 		expect(ttl).toBeLessThanOrEqual(30_000);
-		await store.updateFamily(f.familyId, (current) => ({ ...current, generation: 1, expiresAtMs: Date.now() + 90_000 }));
+		await store.updateFamily(f.familyId, (current) => ({
+			...current,
+			generation: 1,
+			expiresAtMs: Date.now() + 90_000
+		}));
 		expect(await ioredis.get(key)).toMatch(/^2:\{/);
 		expect(await ioredis.pttl(key)).toBeGreaterThan(89_000);
 	});
@@ -115,8 +139,12 @@ describe('RedisRefreshTokenFamilyStore', () => {
 		let calls = 0;
 		const result = await store.updateFamily(f.familyId, (current) => {
 			calls++;
-			// Test-only side effect: a concurrent writer commits between our read and our write.
-			if (calls === 1) void ioredis.set(key, `7:${JSON.stringify({ ...current, payload: 'concurrent' })}`, 'PX', 60_000);
+			// Test-only side effect: a concurrent writer commits between our read and our write (the
+			// store uses this same connection, so Redis sees this SET before the store's EVAL).
+			if (calls === 1) {
+				const concurrent = `7:${JSON.stringify({ ...current, payload: 'concurrent' })}`;
+				void ioredis.set(key, concurrent, 'PX', 60_000);
+			}
 			return { ...current, generation: current.generation + 1, payload: `${current.payload}+mine` };
 		});
 		expect(calls).toBe(2);
@@ -150,7 +178,10 @@ describe('RedisRefreshTokenFamilyStore', () => {
 		const elsewhere = crypto.randomUUID();
 		await ioredis.set(`${prefix}rtf:${elsewhere}`, `1:${JSON.stringify(f)}`);
 		await expect(store.findFamily(elsewhere)).rejects.toMatchObject({ reason: 'corrupt-data' });
-		await ioredis.set(`${prefix}rtf:${elsewhere}`, `x:${JSON.stringify({ ...f, familyId: elsewhere })}`);
+		await ioredis.set(
+			`${prefix}rtf:${elsewhere}`,
+			`x:${JSON.stringify({ ...f, familyId: elsewhere })}`
+		);
 		await expect(store.findFamily(elsewhere)).rejects.toMatchObject({ reason: 'corrupt-data' });
 	});
 
@@ -172,9 +203,9 @@ describe('RedisRefreshTokenFamilyStore', () => {
 		expect(() => new RedisRefreshTokenFamilyStore({ client: { get() {} } as never })).toThrow(
 			'RedisRefreshTokenFamilyStore: options.client must be an ioredis or node-redis client'
 		);
-		expect(() => new RedisRefreshTokenFamilyStore({ client: ioredis, keyPrefix: 5 as never })).toThrow(
-			/options\.keyPrefix must be a string/
-		);
+		expect(
+			() => new RedisRefreshTokenFamilyStore({ client: ioredis, keyPrefix: 5 as never })
+		).toThrow(/options\.keyPrefix must be a string/);
 		try {
 			new RedisRefreshTokenFamilyStore(undefined as never);
 		} catch (error) {
@@ -197,7 +228,10 @@ describe('RedisHandoffStateStore', () => {
 	it('throws a store_unavailable error saying corrupt for a value it did not write, and never returns it', async () => {
 		const id = crypto.randomUUID();
 		await ioredis.set(`${prefix}handoff:${id}`, JSON.stringify({ returnTo: '/x' }));
-		await expect(store.get(id)).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringMatching(/corrupt/) });
+		await expect(store.get(id)).rejects.toMatchObject({
+			code: 'store_unavailable',
+			message: expect.stringMatching(/corrupt/)
+		});
 		await ioredis.hset(`${prefix}handoff:${id}`.replace(id, `${id}-hash`), 'a', 'b');
 		await expect(store.getAndDelete(`${id}-hash`)).rejects.toMatchObject({
 			code: 'store_unavailable',
@@ -211,8 +245,12 @@ describe('RedisHandoffStateStore', () => {
 		const id = crypto.randomUUID();
 		const circular: Record<string, unknown> = {};
 		circular.self = circular;
-		await expect(store.set(id, circular, 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-		await expect(store.set(id, { n: 1n }, 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+		await expect(store.set(id, circular, 60)).rejects.toMatchObject({
+			code: 'ERR_INVALID_ARGUMENT'
+		});
+		await expect(store.set(id, { n: 1n }, 60)).rejects.toMatchObject({
+			code: 'ERR_INVALID_ARGUMENT'
+		});
 		await expect(store.set(id, {}, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
 		expect(await ioredis.exists(`${prefix}handoff:${id}`)).toBe(0);
 	});

@@ -30,8 +30,8 @@ export interface RunningApp {
  * Starts the production build of the demo (`build/`, made by the integration global setup) with
  * adapter-node on a free loopback port.
  */
-export async function startApp(env: Record<string, string> = {}, options: { buildDir?: string } = {}): Promise<RunningApp> {
-	const port = await freePort();
+export async function startApp(env: Record<string, string> = {}, options: { buildDir?: string; port?: number } = {}): Promise<RunningApp> {
+	const port = options.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
 	let log = '';
 	const child: ChildProcess = spawn(process.execPath, [`${options.buildDir ?? 'build'}/index.js`], {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
 import { createRefreshTokenFamilyRotation } from '../../src/lib/stores/refresh-token-family-rotation.js';
-import type { RefreshTokenFamily, RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
+import type {
+	RefreshTokenFamily,
+	RefreshTokenFamilyStore
+} from '../../src/lib/stores/refresh-token-family-store.js';
 import { describeRotationScenarios } from '../stores/rotation-scenarios.js';
 
 describeRotationScenarios('InMemoryRefreshTokenFamilyStore', (clock) => ({
@@ -28,8 +31,35 @@ describe('createRefreshTokenFamilyRotation', () => {
 				thrown = error;
 			}
 			expect(thrown).toBeInstanceOf(TypeError);
-			expect(thrown).toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(message) });
+			expect(thrown).toMatchObject({
+				code: 'ERR_INVALID_OPTION',
+				message: expect.stringMatching(message)
+			});
 		}
+	});
+
+	it('treats every previous-generation presentation as a replay when graceMs is 0', async () => {
+		const now = 1_800_000_000_000;
+		const rotation = createRefreshTokenFamilyRotation({
+			store: new InMemoryRefreshTokenFamilyStore({ clock: () => now }),
+			clock: () => now,
+			graceMs: 0
+		});
+		const family = await rotation.register({
+			familyId: 'f',
+			subject: 's',
+			payload: 'p0',
+			expiresAtMs: now + 60_000
+		});
+		await rotation.acquireLease(family.familyId, { generation: 0, leaseId: 'a' });
+		await rotation.rotate(family.familyId, { leaseId: 'a', generation: 0, payload: 'p1' });
+		// Same millisecond as the rotation: no adoption of the current generation either.
+		expect((await rotation.acquireLease('f', { generation: 1, leaseId: 'b' })).outcome).toBe(
+			'leased'
+		);
+		expect(await rotation.acquireLease('f', { generation: 0, leaseId: 'c' })).toEqual({
+			outcome: 'replayed'
+		});
 	});
 
 	it('rejects a malformed generation or lease id before touching the store', async () => {
@@ -46,9 +76,13 @@ describe('createRefreshTokenFamilyRotation', () => {
 			{ generation: 1.5, leaseId: 'x' },
 			{ generation: 0, leaseId: '' }
 		]) {
-			await expect(rotation.acquireLease('family', input)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+			await expect(rotation.acquireLease('family', input)).rejects.toMatchObject({
+				code: 'ERR_INVALID_ARGUMENT'
+			});
 		}
-		await expect(rotation.rotate('', { leaseId: 'x', generation: 0, payload: 'p' })).rejects.toMatchObject({
+		await expect(
+			rotation.rotate('', { leaseId: 'x', generation: 0, payload: 'p' })
+		).rejects.toMatchObject({
 			code: 'ERR_INVALID_ARGUMENT'
 		});
 		await expect(
@@ -78,10 +112,15 @@ describe('createRefreshTokenFamilyRotation', () => {
 			expiresAtMs: Date.now() + 60_000
 		});
 		// The stale first run says "revoked"; the outcome must follow the run the store committed.
-		expect((await rotation.acquireLease(family.familyId, { generation: 0, leaseId: 'a' })).outcome).toBe('leased');
-		expect((await rotation.acquireLease(family.familyId, { generation: 0, leaseId: 'b' })).outcome).toBe('busy');
 		expect(
-			(await rotation.rotate(family.familyId, { leaseId: 'a', generation: 0, payload: 'p1' })).outcome
+			(await rotation.acquireLease(family.familyId, { generation: 0, leaseId: 'a' })).outcome
+		).toBe('leased');
+		expect(
+			(await rotation.acquireLease(family.familyId, { generation: 0, leaseId: 'b' })).outcome
+		).toBe('busy');
+		expect(
+			(await rotation.rotate(family.familyId, { leaseId: 'a', generation: 0, payload: 'p1' }))
+				.outcome
 		).toBe('rotated');
 	});
 });

@@ -40,7 +40,10 @@ export function adaptPostgresClient(where: string, options: PostgresConnectionOp
 	}
 	if (sql !== undefined) {
 		if (typeof (sql as { unsafe?: unknown } | null)?.unsafe !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.sql must be a postgres.js sql instance`);
+			throw misuse(
+				'ERR_INVALID_OPTION',
+				`${where}: options.sql must be a postgres.js sql instance`
+			);
 		}
 		return (text, params = []) =>
 			guard(async () => (await sql.unsafe(text, params as never[]).values()) as unknown[][]);
@@ -50,9 +53,15 @@ export function adaptPostgresClient(where: string, options: PostgresConnectionOp
 			throw misuse('ERR_INVALID_OPTION', `${where}: options.pool must be a pg Pool or Client`);
 		}
 		return (text, params = []) =>
-			guard(async () => (await pool.query({ text, values: params, rowMode: 'array' })).rows as unknown[][]);
+			guard(
+				async () =>
+					(await pool.query({ text, values: params, rowMode: 'array' })).rows as unknown[][]
+			);
 	}
-	throw misuse('ERR_INVALID_OPTION', `${where}: options.sql (postgres.js) or options.pool (pg) is required`);
+	throw misuse(
+		'ERR_INVALID_OPTION',
+		`${where}: options.sql (postgres.js) or options.pool (pg) is required`
+	);
 }
 
 async function guard(run: () => Promise<unknown[][]>): Promise<unknown[][]> {

@@ -64,10 +64,16 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 
 	constructor(options: PostgresHandoffStateStoreOptions) {
 		const where = 'PostgresHandoffStateStore';
-		const { table = DEFAULT_HANDOFF_STATE_TABLE, clock = systemClock, ...connection } = options ?? ({} as never);
+		const {
+			table = DEFAULT_HANDOFF_STATE_TABLE,
+			clock = systemClock,
+			...connection
+		} = options ?? ({} as never);
 		this.#query = adaptPostgresClient(where, connection);
 		this.#table = parseTableName(where, table);
-		if (typeof clock !== 'function') throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		if (typeof clock !== 'function') {
+			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		}
 		this.#clock = clock;
 	}
 
@@ -141,7 +147,10 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 	#open(text: unknown, operation: string): Record<string, unknown> {
 		const state = parseState(text);
 		if (state === null) {
-			throw new AuthError('store_unavailable', `PostgresHandoffStateStore.${operation}: the stored handoff state is corrupt`);
+			throw new AuthError(
+				'store_unavailable',
+				`PostgresHandoffStateStore.${operation}: the stored handoff state is corrupt`
+			);
 		}
 		return state;
 	}

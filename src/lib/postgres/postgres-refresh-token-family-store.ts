@@ -83,11 +83,16 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 
 	constructor(options: PostgresRefreshTokenFamilyStoreOptions) {
 		const where = 'PostgresRefreshTokenFamilyStore';
-		const { table = DEFAULT_REFRESH_TOKEN_FAMILY_TABLE, clock = systemClock, ...connection } =
-			options ?? ({} as never);
+		const {
+			table = DEFAULT_REFRESH_TOKEN_FAMILY_TABLE,
+			clock = systemClock,
+			...connection
+		} = options ?? ({} as never);
 		this.#query = adaptPostgresClient(where, connection);
 		this.#table = parseTableName(where, table);
-		if (typeof clock !== 'function') throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		if (typeof clock !== 'function') {
+			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		}
 		this.#clock = clock;
 	}
 
@@ -119,7 +124,11 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	}
 
 	async registerFamily(family: RefreshTokenFamily): Promise<void> {
-		const accepted = acceptFamily('PostgresRefreshTokenFamilyStore.registerFamily', 'family', family);
+		const accepted = acceptFamily(
+			'PostgresRefreshTokenFamilyStore.registerFamily',
+			'family',
+			family
+		);
 		if (accepted.expiresAtMs <= this.#now()) {
 			throw new RefreshTokenStorageError({
 				reason: 'expired-at-issue',
@@ -146,7 +155,9 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	): Promise<RefreshTokenFamilyUpdateResult> {
 		const where = 'PostgresRefreshTokenFamilyStore.updateFamily';
 		assertFamilyId(where, familyId);
-		if (typeof updater !== 'function') throw misuse('ERR_INVALID_ARGUMENT', `${where}: updater must be a function`);
+		if (typeof updater !== 'function') {
+			throw misuse('ERR_INVALID_ARGUMENT', `${where}: updater must be a function`);
+		}
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const record = await this.#read(familyId, 'updateFamily');
 			if (record === null) return { outcome: 'not-found' };
@@ -178,7 +189,9 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 				]
 			);
 			if (rows.length === 1) return { outcome: 'committed', family: accepted };
-			await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+			await new Promise((resolve) =>
+				setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50))
+			);
 		}
 		throw new RefreshTokenStorageError({
 			reason: 'conflict-exhausted',
@@ -190,7 +203,10 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 		return Math.floor(this.#clock());
 	}
 
-	async #read(familyId: string, operation: string): Promise<{ version: string; family: RefreshTokenFamily } | null> {
+	async #read(
+		familyId: string,
+		operation: string
+	): Promise<{ version: string; family: RefreshTokenFamily } | null> {
 		const rows = await this.#run(
 			operation,
 			`SELECT version::text, data FROM ${this.#table.quoted} WHERE family_id = $1 AND expires_at_ms > $2`,

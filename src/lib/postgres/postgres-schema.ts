@@ -36,7 +36,9 @@ export function parseTableName(where: string, table: unknown): TableName {
  *
  * @param table - Default `'sso_refresh_token_families'`; lowercase identifier, optionally `schema.table`.
  */
-export function refreshTokenFamilySchemaSql(table: string = DEFAULT_REFRESH_TOKEN_FAMILY_TABLE): string {
+export function refreshTokenFamilySchemaSql(
+	table: string = DEFAULT_REFRESH_TOKEN_FAMILY_TABLE
+): string {
 	const t = parseTableName('refreshTokenFamilySchemaSql', table);
 	return `CREATE TABLE IF NOT EXISTS ${t.quoted} (
 	family_id text PRIMARY KEY,

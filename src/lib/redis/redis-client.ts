@@ -10,9 +10,10 @@ import { BackendFailure } from '../stores/backend-failure.js';
 export interface IoRedisClientLike {
 	get(key: string): Promise<string | null>;
 	getdel(key: string): Promise<string | null>;
-	set(key: string, value: string, ...args: Array<string | number>): Promise<unknown>;
+	// `any` because ioredis types SET and EVAL as dozens of overloads, with a trailing callback.
+	set(key: string, value: string, ...args: any[]): Promise<unknown>;
 	del(key: string): Promise<unknown>;
-	eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+	eval(script: string, numKeys: number, ...args: any[]): Promise<unknown>;
 }
 
 /**
@@ -59,8 +60,13 @@ export function adaptRedisClient(where: string, client: unknown): RedisCommands 
 		typeof c.eval === 'function';
 	if (common && typeof c.getDel === 'function') return nodeRedis(client as NodeRedisClientLike);
 	if (common && typeof c.getdel === 'function') return ioRedis(client as IoRedisClientLike);
-	if (client === undefined || client === null) throw misuse('ERR_INVALID_OPTION', `${where}: options.client is required`);
-	throw misuse('ERR_INVALID_OPTION', `${where}: options.client must be an ioredis or node-redis client`);
+	if (client === undefined || client === null) {
+		throw misuse('ERR_INVALID_OPTION', `${where}: options.client is required`);
+	}
+	throw misuse(
+		'ERR_INVALID_OPTION',
+		`${where}: options.client must be an ioredis or node-redis client`
+	);
 }
 
 function ioRedis(client: IoRedisClientLike): RedisCommands {
@@ -69,7 +75,9 @@ function ioRedis(client: IoRedisClientLike): RedisCommands {
 		getDel: (key) => text(() => client.getdel(key)),
 		async setPx(key, value, ttlMs, onlyIfAbsent) {
 			const reply = await guard(() =>
-				onlyIfAbsent ? client.set(key, value, 'PX', ttlMs, 'NX') : client.set(key, value, 'PX', ttlMs)
+				onlyIfAbsent
+					? client.set(key, value, 'PX', ttlMs, 'NX')
+					: client.set(key, value, 'PX', ttlMs)
 			);
 			return reply === 'OK';
 		},
@@ -94,7 +102,8 @@ function nodeRedis(client: NodeRedisClientLike): RedisCommands {
 		async del(key) {
 			await guard(() => client.del(key));
 		},
-		evalOnKey: (script, key, args) => guard(() => client.eval(script, { keys: [key], arguments: args }))
+		evalOnKey: (script, key, args) =>
+			guard(() => client.eval(script, { keys: [key], arguments: args }))
 	};
 }
 

@@ -59,7 +59,9 @@ export class RedisHandoffStateStore implements HandoffStateStore {
 		if (typeof keyPrefix !== 'string') {
 			throw misuse('ERR_INVALID_OPTION', `${where}: options.keyPrefix must be a string`);
 		}
-		if (typeof clock !== 'function') throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		if (typeof clock !== 'function') {
+			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		}
 		this.#keyPrefix = keyPrefix;
 		this.#clock = clock;
 	}
@@ -109,7 +111,9 @@ export class RedisHandoffStateStore implements HandoffStateStore {
 				`RedisHandoffStateStore.${operation}: the stored handoff state is corrupt`
 			);
 		}
-		return (entry.expiresAtMs as number) > this.#clock() ? (state as Record<string, unknown>) : undefined;
+		return (entry.expiresAtMs as number) > this.#clock()
+			? (state as Record<string, unknown>)
+			: undefined;
 	}
 
 	async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {

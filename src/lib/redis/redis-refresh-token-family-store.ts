@@ -86,7 +86,9 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 		if (typeof keyPrefix !== 'string') {
 			throw misuse('ERR_INVALID_OPTION', `${where}: options.keyPrefix must be a string`);
 		}
-		if (typeof clock !== 'function') throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		if (typeof clock !== 'function') {
+			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+		}
 		this.#keyPrefix = keyPrefix;
 		this.#clock = clock;
 	}
@@ -123,10 +125,14 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 	): Promise<RefreshTokenFamilyUpdateResult> {
 		const where = 'RedisRefreshTokenFamilyStore.updateFamily';
 		assertFamilyId(where, familyId);
-		if (typeof updater !== 'function') throw misuse('ERR_INVALID_ARGUMENT', `${where}: updater must be a function`);
+		if (typeof updater !== 'function') {
+			throw misuse('ERR_INVALID_ARGUMENT', `${where}: updater must be a function`);
+		}
 		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 			const record = await this.#read(familyId, 'updateFamily');
-			if (record === null || record.family.expiresAtMs <= this.#now()) return { outcome: 'not-found' };
+			if (record === null || record.family.expiresAtMs <= this.#now()) {
+				return { outcome: 'not-found' };
+			}
 			const next = updater(deepFreeze(record.family));
 			if (next === null) return { outcome: 'aborted' };
 			const accepted = acceptFamily(where, 'the family returned by the updater', next);
@@ -151,7 +157,9 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 			if (Number(reply) === 1) return { outcome: 'committed', family: accepted };
 			// Lost the race (or the key expired meanwhile): back off a little so a crowd of writers spreads
 			// out, then start over from a fresh read.
-			await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+			await new Promise((resolve) =>
+				setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50))
+			);
 		}
 		throw new RefreshTokenStorageError({
 			reason: 'conflict-exhausted',
@@ -167,7 +175,10 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 		return Math.floor(this.#clock());
 	}
 
-	async #read(familyId: string, operation: string): Promise<{ version: number; family: RefreshTokenFamily } | null> {
+	async #read(
+		familyId: string,
+		operation: string
+	): Promise<{ version: number; family: RefreshTokenFamily } | null> {
 		const raw = await this.#call(operation, () => this.#redis.get(this.#key(familyId)));
 		if (raw === null) return null;
 		const match = RECORD.exec(raw);

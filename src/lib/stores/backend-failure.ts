@@ -19,6 +19,8 @@ export function sanitizeCause(error: unknown): Error {
 	const safe = new Error(source !== null ? source.message : 'non-error value thrown');
 	safe.name = source !== null ? source.name : 'Error';
 	const code = (source as { code?: unknown } | null)?.code;
-	if (typeof code === 'string' || typeof code === 'number') (safe as Error & { code?: unknown }).code = code;
+	if (typeof code === 'string' || typeof code === 'number') {
+		(safe as Error & { code?: unknown }).code = code;
+	}
 	return safe;
 }

@@ -62,7 +62,10 @@ export class InMemoryHandoffStateStore implements HandoffStateStore {
 	constructor(options: InMemoryHandoffStateStoreOptions = {}) {
 		const { clock = systemClock, maxEntries = 10_000, sweepIntervalMs = 60_000 } = options;
 		if (typeof clock !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', 'InMemoryHandoffStateStore: options.clock must be a function');
+			throw misuse(
+				'ERR_INVALID_OPTION',
+				'InMemoryHandoffStateStore: options.clock must be a function'
+			);
 		}
 		if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
 			throw misuse(

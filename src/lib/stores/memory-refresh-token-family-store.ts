@@ -51,7 +51,10 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	constructor(options: InMemoryRefreshTokenFamilyStoreOptions = {}) {
 		const { clock = systemClock } = options;
 		if (typeof clock !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', 'InMemoryRefreshTokenFamilyStore: options.clock must be a function');
+			throw misuse(
+				'ERR_INVALID_OPTION',
+				'InMemoryRefreshTokenFamilyStore: options.clock must be a function'
+			);
 		}
 		this.#clock = clock;
 		this.#lastSweepMs = clock();
@@ -70,7 +73,11 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	}
 
 	async registerFamily(family: RefreshTokenFamily): Promise<void> {
-		const accepted = acceptFamily('InMemoryRefreshTokenFamilyStore.registerFamily', 'family', family);
+		const accepted = acceptFamily(
+			'InMemoryRefreshTokenFamilyStore.registerFamily',
+			'family',
+			family
+		);
 		const now = this.#tick();
 		if (accepted.expiresAtMs <= now) {
 			throw new RefreshTokenStorageError({
@@ -93,7 +100,10 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	): Promise<RefreshTokenFamilyUpdateResult> {
 		assertFamilyId('InMemoryRefreshTokenFamilyStore.updateFamily', familyId);
 		if (typeof updater !== 'function') {
-			throw misuse('ERR_INVALID_ARGUMENT', 'InMemoryRefreshTokenFamilyStore.updateFamily: updater must be a function');
+			throw misuse(
+				'ERR_INVALID_ARGUMENT',
+				'InMemoryRefreshTokenFamilyStore.updateFamily: updater must be a function'
+			);
 		}
 		const now = this.#tick();
 		const current = this.#families.get(familyId);
@@ -126,7 +136,8 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 		const now = this.#clock();
 		if (now - this.#lastSweepMs >= SWEEP_INTERVAL_MS) {
 			this.#lastSweepMs = now;
-			for (const [id, family] of this.#families) if (family.expiresAtMs <= now) this.#families.delete(id);
+			for (const [id, family] of this.#families)
+				if (family.expiresAtMs <= now) this.#families.delete(id);
 		}
 		return now;
 	}

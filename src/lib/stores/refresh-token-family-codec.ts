@@ -10,7 +10,11 @@ const MAX_ID_LENGTH = 512;
 export function describeInvalidFamily(value: unknown): string | null {
 	if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
 	const f = value as Record<string, unknown>;
-	if (typeof f.familyId !== 'string' || f.familyId.length === 0 || f.familyId.length > MAX_ID_LENGTH) {
+	if (
+		typeof f.familyId !== 'string' ||
+		f.familyId.length === 0 ||
+		f.familyId.length > MAX_ID_LENGTH
+	) {
 		return `familyId must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
 	}
 	if (typeof f.subject !== 'string') return 'subject must be a string';
@@ -28,7 +32,9 @@ export function describeInvalidFamily(value: unknown): string | null {
 	if (f.lease !== null) {
 		const lease = f.lease as Record<string, unknown> | undefined;
 		if (typeof lease !== 'object' || lease === null) return 'lease must be an object or null';
-		if (typeof lease.id !== 'string' || lease.id.length === 0) return 'lease.id must be a non-empty string';
+		if (typeof lease.id !== 'string' || lease.id.length === 0) {
+			return 'lease.id must be a non-empty string';
+		}
 		if (!Number.isSafeInteger(lease.expiresAtMs)) return 'lease.expiresAtMs must be an integer';
 	}
 	return null;
@@ -53,11 +59,15 @@ export function assertFamilyId(where: string, familyId: unknown): asserts family
  */
 export function acceptFamily(where: string, what: string, value: unknown): RefreshTokenFamily {
 	const problem = describeInvalidFamily(value);
-	if (problem !== null) throw misuse('ERR_INVALID_ARGUMENT', `${where}: ${what} is invalid: ${problem}`);
+	if (problem !== null) {
+		throw misuse('ERR_INVALID_ARGUMENT', `${where}: ${what} is invalid: ${problem}`);
+	}
 	// structuredClone reads each property once: a getter cannot answer validation and storage differently.
 	const copy = structuredClone(value) as RefreshTokenFamily;
 	const again = describeInvalidFamily(copy);
-	if (again !== null) throw misuse('ERR_INVALID_ARGUMENT', `${where}: ${what} is invalid: ${again}`);
+	if (again !== null) {
+		throw misuse('ERR_INVALID_ARGUMENT', `${where}: ${what} is invalid: ${again}`);
+	}
 	return deepFreeze(copy);
 }
 

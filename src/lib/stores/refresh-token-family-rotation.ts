@@ -19,7 +19,9 @@ export interface RefreshTokenFamilyRotationOptions {
 	 * token set instead of being treated as a replay (RFC 9700 §4.14.2). Covers requests that raced the
 	 * rotation; keep it short (it widens the window in which a stolen previous cookie is honoured) and
 	 * below the access-token lifetime, because a request presenting the *current* generation within
-	 * this window also adopts (someone just rotated) rather than refreshing again. Default: `30_000`.
+	 * this window also adopts (someone just rotated) rather than refreshing again. The window is
+	 * `[rotatedAtMs, rotatedAtMs + graceMs)`; `0` turns adoption off, so every presentation of the
+	 * previous generation counts as a replay. Default: `30_000`.
 	 */
 	graceMs?: number;
 }
@@ -71,7 +73,10 @@ export interface RefreshTokenFamilyRotation {
 	 * Asks to refresh the family on behalf of a request presenting `generation`. `leaseId` is a fresh
 	 * random id per attempt (re-acquiring with the id already holding the lease answers `leased` again).
 	 */
-	acquireLease(familyId: string, input: { generation: number; leaseId: string }): Promise<AcquireLeaseResult>;
+	acquireLease(
+		familyId: string,
+		input: { generation: number; leaseId: string }
+	): Promise<AcquireLeaseResult>;
 	/**
 	 * Commits the token set obtained under the lease `leaseId` as generation `generation + 1`.
 	 * `expiresAtMs` defaults to the family's current expiry; committing one that is already over
@@ -84,7 +89,9 @@ export interface RefreshTokenFamilyRotation {
 	/** Gives the lease back after a transient token-endpoint failure. False when `leaseId` did not hold it. */
 	releaseLease(familyId: string, leaseId: string): Promise<boolean>;
 	/** Revokes the family (sign-out, back-channel logout). Idempotent. */
-	revoke(familyId: string): Promise<{ readonly outcome: 'revoked' } | { readonly outcome: 'unknown_family' }>;
+	revoke(
+		familyId: string
+	): Promise<{ readonly outcome: 'revoked' } | { readonly outcome: 'unknown_family' }>;
 	/**
 	 * Polls (`findFamily` every `pollMs`, default 100) until the generation passed `fromGeneration`, the
 	 * lease was released or expired, or the family was revoked, and returns the family then. Null after
@@ -135,7 +142,12 @@ export interface RefreshTokenFamilyRotation {
 export function createRefreshTokenFamilyRotation(
 	options: RefreshTokenFamilyRotationOptions
 ): RefreshTokenFamilyRotation {
-	const { store, clock = systemClock, leaseMs = 15_000, graceMs = 30_000 } = options ?? ({} as never);
+	const {
+		store,
+		clock = systemClock,
+		leaseMs = 15_000,
+		graceMs = 30_000
+	} = options ?? ({} as never);
 	if (
 		typeof store !== 'object' ||
 		store === null ||
@@ -149,10 +161,16 @@ export function createRefreshTokenFamilyRotation(
 		);
 	}
 	if (typeof clock !== 'function') {
-		throw misuse('ERR_INVALID_OPTION', 'createRefreshTokenFamilyRotation: options.clock must be a function');
+		throw misuse(
+			'ERR_INVALID_OPTION',
+			'createRefreshTokenFamilyRotation: options.clock must be a function'
+		);
 	}
 	if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
-		throw misuse('ERR_INVALID_OPTION', 'createRefreshTokenFamilyRotation: options.leaseMs must be a positive integer');
+		throw misuse(
+			'ERR_INVALID_OPTION',
+			'createRefreshTokenFamilyRotation: options.leaseMs must be a positive integer'
+		);
 	}
 	if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
 		throw misuse(
@@ -205,7 +223,8 @@ export function createRefreshTokenFamilyRotation(
 				verdict = 'revoked';
 				return null;
 			}
-			const recentlyRotated = at - current.rotatedAtMs <= graceMs;
+			// Half-open window [rotatedAtMs, rotatedAtMs + graceMs): graceMs 0 turns adoption off entirely.
+			const recentlyRotated = at - current.rotatedAtMs < graceMs;
 			if (generation === current.generation) {
 				const lease = current.lease;
 				if (lease !== null && lease.expiresAtMs > at) {
@@ -233,7 +252,9 @@ export function createRefreshTokenFamilyRotation(
 		// `verdict` and `seen` belong to the last invocation, the one whose answer the store acted on.
 		if (verdict === 'replayed' || verdict === 'revoked') return { outcome: verdict };
 		if (result.outcome === 'committed') return { outcome: 'leased', family: result.family };
-		if (verdict === undefined || seen === undefined) throw new Error('unreachable: aborted without a verdict');
+		if (verdict === undefined || seen === undefined) {
+			throw new Error('unreachable: aborted without a verdict');
+		}
 		return { outcome: verdict, family: seen };
 	}
 
@@ -246,10 +267,16 @@ export function createRefreshTokenFamilyRotation(
 		assertLeaseId('RefreshTokenFamilyRotation.rotate', leaseId);
 		assertGeneration('RefreshTokenFamilyRotation.rotate', generation);
 		if (typeof payload !== 'string') {
-			throw misuse('ERR_INVALID_ARGUMENT', 'RefreshTokenFamilyRotation.rotate: payload must be a string');
+			throw misuse(
+				'ERR_INVALID_ARGUMENT',
+				'RefreshTokenFamilyRotation.rotate: payload must be a string'
+			);
 		}
 		if (expiresAtMs !== undefined && !Number.isSafeInteger(expiresAtMs)) {
-			throw misuse('ERR_INVALID_ARGUMENT', 'RefreshTokenFamilyRotation.rotate: expiresAtMs must be an integer');
+			throw misuse(
+				'ERR_INVALID_ARGUMENT',
+				'RefreshTokenFamilyRotation.rotate: expiresAtMs must be an integer'
+			);
 		}
 
 		let verdict: 'replayed' | 'revoked' | undefined;
@@ -261,7 +288,11 @@ export function createRefreshTokenFamilyRotation(
 			}
 			// Only the holder of the lease on exactly this generation may commit. A lease that ran out
 			// but was not taken over is still ours: the compare-and-set proves nobody else moved.
-			if (current.generation !== generation || current.lease === null || current.lease.id !== leaseId) {
+			if (
+				current.generation !== generation ||
+				current.lease === null ||
+				current.lease.id !== leaseId
+			) {
 				verdict = 'replayed';
 				return null;
 			}
@@ -305,7 +336,11 @@ export function createRefreshTokenFamilyRotation(
 	): Promise<RefreshTokenFamily | null> {
 		assertFamilyId('RefreshTokenFamilyRotation.waitForRotation', familyId);
 		const { fromGeneration, timeoutMs = leaseMs, pollMs = 100 } = input ?? ({} as never);
-		assertGeneration('RefreshTokenFamilyRotation.waitForRotation', fromGeneration, 'fromGeneration');
+		assertGeneration(
+			'RefreshTokenFamilyRotation.waitForRotation',
+			fromGeneration,
+			'fromGeneration'
+		);
 		if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
 			throw misuse(
 				'ERR_INVALID_ARGUMENT',
@@ -313,7 +348,10 @@ export function createRefreshTokenFamilyRotation(
 			);
 		}
 		if (!Number.isFinite(pollMs) || pollMs <= 0) {
-			throw misuse('ERR_INVALID_ARGUMENT', 'RefreshTokenFamilyRotation.waitForRotation: pollMs must be a positive number');
+			throw misuse(
+				'ERR_INVALID_ARGUMENT',
+				'RefreshTokenFamilyRotation.waitForRotation: pollMs must be a positive number'
+			);
 		}
 		// The number of polls is bounded up front rather than by the injected clock, which tests freeze.
 		const polls = Math.ceil(timeoutMs / pollMs);
@@ -347,7 +385,11 @@ export function createRefreshTokenFamilyRotation(
 	};
 }
 
-function assertGeneration(where: string, value: unknown, name = 'generation'): asserts value is number {
+function assertGeneration(
+	where: string,
+	value: unknown,
+	name = 'generation'
+): asserts value is number {
 	if (!Number.isSafeInteger(value) || (value as number) < 0) {
 		throw misuse('ERR_INVALID_ARGUMENT', `${where}: ${name} must be a non-negative integer`);
 	}
@@ -355,6 +397,9 @@ function assertGeneration(where: string, value: unknown, name = 'generation'): a
 
 function assertLeaseId(where: string, value: unknown): asserts value is string {
 	if (typeof value !== 'string' || value.length === 0 || value.length > 512) {
-		throw misuse('ERR_INVALID_ARGUMENT', `${where}: leaseId must be a non-empty string of at most 512 characters`);
+		throw misuse(
+			'ERR_INVALID_ARGUMENT',
+			`${where}: leaseId must be a non-empty string of at most 512 characters`
+		);
 	}
 }

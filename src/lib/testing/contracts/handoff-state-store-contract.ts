@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HandoffStateStore } from '../../stores/handoff-state-store.js';
-import { createContractClock, type ContractClock, type StoreContractOptions } from './contract-clock.js';
+import {
+	createContractClock,
+	type ContractClock,
+	type StoreContractOptions
+} from './contract-clock.js';
 
 /** What a factory hands to {@link runHandoffStateStoreContract} for one test. */
 export interface HandoffStateStoreContractHarness {
@@ -148,7 +152,11 @@ export function runHandoffStateStoreContract(
 			for (const bytes of [2047, 2048, 2049]) {
 				const value = utf8String(bytes);
 				expect(encoder.encode(value).length).toBe(bytes);
-				const state = { value, [`key-€-${bytes}`]: ['😀', '\u0000', '\u2028', 'ü'], returnTo: '/a?b=c&d=%25#e' };
+				const state = {
+					value,
+					[`key-€-${bytes}`]: ['😀', '\u0000', '\u2028', 'ü'],
+					returnTo: '/a?b=c&d=%25#e'
+				};
 				const id = crypto.randomUUID();
 				await store.set(id, state, 60);
 				if (store.get) expect(await store.get(id)).toStrictEqual(state);

@@ -5,7 +5,11 @@ import {
 	type RefreshTokenFamilyStore,
 	type RefreshTokenFamilyUpdateResult
 } from '../../stores/refresh-token-family-store.js';
-import { createContractClock, type ContractClock, type StoreContractOptions } from './contract-clock.js';
+import {
+	createContractClock,
+	type ContractClock,
+	type StoreContractOptions
+} from './contract-clock.js';
 
 /** What a factory hands to {@link runRefreshTokenFamilyStoreContract} for one test. */
 export interface RefreshTokenFamilyStoreContractHarness {
@@ -134,7 +138,9 @@ export function runRefreshTokenFamilyStoreContract(
 				revokedAtMs: Math.floor(clock())
 			}));
 			expect(revoked.outcome).toBe('committed');
-			expect(await reasonOf(store.registerFamily(family({ familyId: f.familyId })))).toBe('duplicate-family');
+			expect(await reasonOf(store.registerFamily(family({ familyId: f.familyId })))).toBe(
+				'duplicate-family'
+			);
 			expect((await store.findFamily(f.familyId))?.revokedAtMs).not.toBeNull();
 		});
 
@@ -152,7 +158,9 @@ export function runRefreshTokenFamilyStoreContract(
 
 		it('lets exactly one of 50 concurrent registrations of one id succeed', async () => {
 			const familyId = crypto.randomUUID();
-			const candidates = Array.from({ length: 50 }, (_, i) => family({ familyId, payload: `candidate-${i}` }));
+			const candidates = Array.from({ length: 50 }, (_, i) =>
+				family({ familyId, payload: `candidate-${i}` })
+			);
 			const results = await Promise.allSettled(candidates.map((f) => store.registerFamily(f)));
 			const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [candidates[i]] : []));
 			expect(winners).toHaveLength(1);
@@ -213,7 +221,9 @@ export function runRefreshTokenFamilyStoreContract(
 			const f = family({ lease: { id: 'lease-1', expiresAtMs: Math.floor(clock()) + 5_000 } });
 			await store.registerFamily(f);
 			const result = await store.updateFamily(f.familyId, (current) => {
-				const writable = current as { -readonly [K in keyof RefreshTokenFamily]: RefreshTokenFamily[K] };
+				const writable = current as {
+					-readonly [K in keyof RefreshTokenFamily]: RefreshTokenFamily[K];
+				};
 				// A misbehaving updater: each write either throws (frozen value) or lands on a copy.
 				try {
 					writable.payload = 'tampered';
@@ -291,11 +301,21 @@ export function runRefreshTokenFamilyStoreContract(
 			await store.registerFamily(f);
 			const now = Math.floor(clock());
 			expect(
-				await reasonOf(store.updateFamily(f.familyId, (current) => ({ ...current, generation: 1, expiresAtMs: now })))
+				await reasonOf(
+					store.updateFamily(f.familyId, (current) => ({
+						...current,
+						generation: 1,
+						expiresAtMs: now
+					}))
+				)
 			).toBe('expired-at-issue');
 			expect(
 				await reasonOf(
-					store.updateFamily(f.familyId, (current) => ({ ...current, generation: 1, expiresAtMs: now - 1 }))
+					store.updateFamily(f.familyId, (current) => ({
+						...current,
+						generation: 1,
+						expiresAtMs: now - 1
+					}))
 				)
 			).toBe('expired-at-issue');
 			expect(await store.findFamily(f.familyId)).toEqual(f);
@@ -352,14 +372,17 @@ export function runRefreshTokenFamilyStoreContract(
 						)
 					)
 				);
-				const committed = results.filter((r) => r.status === 'fulfilled' && r.value.outcome === 'committed');
+				const committed = results.filter(
+					(r) => r.status === 'fulfilled' && r.value.outcome === 'committed'
+				);
 				expect(committed).toHaveLength(1);
 				for (const r of results) {
 					if (r.status === 'fulfilled') expect(['committed', 'aborted']).toContain(r.value.outcome);
 					else expect((r.reason as RefreshTokenStorageError).reason).toBe('conflict-exhausted');
 				}
 				commits += committed.length;
-				const winner = (committed[0] as PromiseFulfilledResult<RefreshTokenFamilyUpdateResult>).value;
+				const winner = (committed[0] as PromiseFulfilledResult<RefreshTokenFamilyUpdateResult>)
+					.value;
 				expect(await store.findFamily(f.familyId)).toEqual(
 					winner.outcome === 'committed' ? winner.family : undefined
 				);
@@ -373,7 +396,10 @@ export function runRefreshTokenFamilyStoreContract(
 			await store.registerFamily(f);
 			const results = await Promise.allSettled(
 				Array.from({ length: 20 }, () =>
-					store.updateFamily(f.familyId, (current) => ({ ...current, generation: current.generation + 1 }))
+					store.updateFamily(f.familyId, (current) => ({
+						...current,
+						generation: current.generation + 1
+					}))
 				)
 			);
 			let commits = 0;

@@ -1,0 +1,340 @@
+/// <reference path="./oidc-provider.d.ts" />
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import {
+	createHandoffIssuer,
+	createHandoffVerifyEndpoint,
+	type IssuedHandoffTokens,
+	type MintHandoffInput
+} from '../src/lib/provider/index.ts';
+import { InMemoryHandoffStateStore } from '../src/lib/stores/memory-handoff-state-store.ts';
+import {
+	DEFAULT_APP_ORIGIN,
+	DEMO_CLIENT_ID,
+	demoClients,
+	HANDOFF_VERIFY_PATH,
+	portalClient
+} from './clients.ts';
+import { countingMiddleware, createCounters, resetCounters, type DevIdpCounters } from './counters.ts';
+import { createHandoffAuthorize, isHandoffAuthorization } from './handoff-authorize.ts';
+import { sendText } from './http.ts';
+import { idTokenResigner, misbehaveMiddleware, type ClaimsMutator, type DevIdpMisbehave } from './misbehave.ts';
+import { serveWebHandler } from './node-adapter.ts';
+import { createPortal, type IdpSession } from './portal.ts';
+
+export type { DevIdpCounters } from './counters.ts';
+export type { ClaimsMutator, DevIdpMisbehave } from './misbehave.ts';
+
+/** Options of {@link startDevIdp}. */
+export interface StartDevIdpOptions {
+	/** TCP port on 127.0.0.1; `0` (the default) picks a free one. */
+	port?: number;
+	/** The demo app's origin; the demo clients' redirect URIs hang off it. Default `http://127.0.0.1:5173`. */
+	appOrigin?: string;
+	/** Extra oidc-provider client metadata, registered beside `demo`, `demo-public` and `portal`. */
+	clients?: Record<string, unknown>[];
+	/** Rotate refresh tokens on every use (reuse of a rotated one then revokes the grant). Default `true`. */
+	rotateRefreshTokens?: boolean;
+	/** Access token lifetime in seconds. Default `3600`. */
+	accessTokenTtl?: number;
+	/** Handoff token lifetime in seconds. Default `60`. */
+	handoffTtlSeconds?: number;
+	/** Misbehaviour for attack tests; also assignable later through `idp.misbehave`. */
+	misbehave?: DevIdpMisbehave;
+}
+
+/** A running dev IdP. */
+export interface DevIdp {
+	/** `http://127.0.0.1:<port>`, never `localhost` (an issuer mismatch otherwise). */
+	readonly issuer: string;
+	readonly port: number;
+	readonly appOrigin: string;
+	/** The oidc-provider instance (to mint tokens, find grants, listen to events). */
+	readonly provider: Provider;
+	/** Live counters; `resetCounters()` zeroes them in place. */
+	readonly counters: DevIdpCounters;
+	resetCounters(): void;
+	/** The current misbehaviour hooks, read at request time; assign `{}` to behave again. */
+	misbehave: DevIdpMisbehave;
+	/** Mints a handoff token exactly as the portal and the app-initiated flow do. */
+	mintHandoff(input: MintHandoffInput): Promise<string>;
+	/**
+	 * An `onTokenResponse` hook that re-signs the ID token with the IdP's own key after `mutate`:
+	 * `idp.misbehave = { onTokenResponse: idp.resignIdToken((c) => ({ ...c, nonce: 'x' })) }`.
+	 */
+	resignIdToken(mutate: ClaimsMutator): (body: Record<string, unknown>) => Promise<void>;
+	/** Signs any JWT with the IdP's key (`alg` RS256 and its `kid` unless `header` overrides them). */
+	signJwt(claims: JWTPayload, header?: Partial<JWTHeaderParameters>): Promise<string>;
+	stop(): Promise<void>;
+}
+
+const DAY = 24 * 60 * 60;
+const GRANT_TTL = 14 * DAY;
+// The scopes the handoff's own tokens carry: what a first-party sign-in at the demo app asks for.
+const HANDOFF_SCOPE = 'openid email profile';
+
+// oidc-provider's default logout pages load a web font from the internet; these stay on loopback.
+function page(title: string, body: string): string {
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto">${body}</body></html>`;
+}
+
+async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+	ctx.type = 'html';
+	ctx.body = page(
+		'Sign out',
+		`<h1>Sign out of the dev IdP?</h1>${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`
+	);
+}
+
+async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+	ctx.type = 'html';
+	ctx.body = page('Signed out', '<h1>Signed out</h1><p><a href="/">Back to the portal</a></p>');
+}
+
+/** The claims of a dev account: any login is an account, named after itself. */
+export function devAccountClaims(sub: string): { sub: string; email: string; email_verified: true; name: string } {
+	const name = sub.length === 0 ? sub : sub[0].toUpperCase() + sub.slice(1);
+	return { sub, email: `${sub}@example.test`, email_verified: true, name };
+}
+
+/**
+ * Starts panva's oidc-provider on 127.0.0.1 with the Smart Handoff side of sveltekit-sso in front of
+ * it: the verify endpoint, the IdP portal with "Open App", and app-initiated handoffs.
+ *
+ * Routes besides oidc-provider's own (`/auth`, `/token`, `/me`, `/jwks`, `/session/end`,
+ * `/token/introspection`, `/token/revocation`, `/interaction/:uid`, discovery):
+ * - `POST /auth/external/handoff/verify` — the seed's verify endpoint (clients `demo` with Basic auth,
+ *   `demo-public` without); answers real oidc-provider access and refresh tokens.
+ * - `GET /` — the portal; `GET /portal/sign-in`, `GET /portal/callback`, `POST /portal/open-app`.
+ * - `GET /auth?handoff=true&prompt=none&client_id&redirect_uri&state` — app-initiated handoff.
+ */
+export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<DevIdp> {
+	const appOrigin = options.appOrigin ?? DEFAULT_APP_ORIGIN;
+	const counters = createCounters();
+	let misbehave: DevIdpMisbehave = options.misbehave ?? {};
+	let dispatch: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+
+	const server = createServer((req, res) => {
+		if (dispatch === undefined) return sendText(res, 503, 'starting');
+		dispatch(req, res).catch((error: unknown) => {
+			console.error('[dev-idp] request failed:', error);
+			if (!res.headersSent) sendText(res, 500, 'server_error');
+			else res.destroy();
+		});
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port ?? 0, '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	const { port } = server.address() as AddressInfo;
+	const issuer = `http://127.0.0.1:${port}`;
+
+	const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+	const kid = randomBytes(8).toString('base64url');
+	const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+
+	const registered = [...demoClients(appOrigin), portalClient(issuer), ...(options.clients ?? [])];
+	const provider = new Provider(issuer, {
+		clients: registered,
+		jwks: { keys: [jwk] },
+		cookies: { keys: [randomBytes(32).toString('base64url')] },
+		pkce: { required: () => true },
+		responseTypes: ['code'],
+		features: {
+			devInteractions: { enabled: true },
+			revocation: { enabled: true },
+			introspection: {
+				enabled: true,
+				// oidc-provider's default policy, stated so it does not log a notice on every call: a public
+				// client may introspect only its own tokens.
+				allowedPolicy: (ctx: KoaContextWithOIDC, client: { clientAuthMethod: string; clientId: string }, token: { clientId: string }) =>
+					!(client.clientAuthMethod === 'none' && token.clientId !== ctx.oidc.client.clientId)
+			},
+			userinfo: { enabled: true },
+			rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+			backchannelLogout: { enabled: true }
+		},
+		claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+		// The demo reads the user from the ID token; without this the claims would be userinfo-only.
+		conformIdTokenClaims: false,
+		async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+			return { accountId: sub, claims: async () => devAccountClaims(sub) };
+		},
+		ttl: {
+			AccessToken: options.accessTokenTtl ?? 3600,
+			AuthorizationCode: 60,
+			IdToken: 3600,
+			Interaction: 600,
+			Grant: GRANT_TTL,
+			RefreshToken: GRANT_TTL,
+			Session: GRANT_TTL
+		},
+		// By default a refresh token needs offline_access and prompt=consent; every client allowed the
+		// refresh_token grant gets one here.
+		async issueRefreshToken(_ctx: KoaContextWithOIDC, client: { grantTypeAllowed(type: string): boolean }) {
+			return client.grantTypeAllowed('refresh_token');
+		},
+		rotateRefreshToken: options.rotateRefreshTokens ?? true,
+		// oidc-provider refuses outgoing requests to special-use addresses (SSRF protection), loopback
+		// included; the dev IdP's apps live on loopback, so back-channel logout to them needs the plain
+		// fetch. Every other destination keeps the protected dispatcher.
+		fetch(url: URL | string, init: RequestInit & { dispatcher?: unknown }) {
+			const { hostname } = new URL(url);
+			if (hostname === '127.0.0.1' || hostname === '[::1]' || hostname === 'localhost') {
+				const { dispatcher: _ssrfGuard, ...rest } = init;
+				return globalThis.fetch(url, rest);
+			}
+			return globalThis.fetch(url, init);
+		},
+		// Every client of the dev IdP is first-party: grant what it asks for without a consent screen.
+		async loadExistingGrant(ctx: KoaContextWithOIDC) {
+			const { client, session } = ctx.oidc;
+			const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+			let grant = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+			if (!grant || grant.accountId !== session.accountId) {
+				grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+			}
+			grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
+			const claims = [...ctx.oidc.requestParamClaims];
+			if (claims.length > 0) grant.addOIDCClaims(claims);
+			await grant.save();
+			return grant;
+		}
+	});
+	provider.on('server_error', (_ctx: unknown, error: Error) => console.error('[dev-idp] server_error:', error));
+	provider.on('backchannel.error', (_ctx: unknown, error: Error, client: { clientId: string }) =>
+		console.warn(`[dev-idp] back-channel logout to client ${client.clientId} failed: ${error.message}`)
+	);
+	provider.use(countingMiddleware(counters));
+	provider.use(misbehaveMiddleware(() => misbehave, issuer));
+	const oidc = provider.callback();
+
+	const handoff = createHandoffIssuer({
+		issuer,
+		secret: randomBytes(32).toString('base64url'),
+		store: new InMemoryHandoffStateStore(),
+		ttlSeconds: options.handoffTtlSeconds ?? 60
+	});
+	async function mintHandoff(input: MintHandoffInput): Promise<string> {
+		const token = await handoff.mint(input);
+		counters.handoffsMinted++;
+		return token;
+	}
+
+	async function issueTokens({ sub, clientId }: { sub: string; clientId: string }): Promise<IssuedHandoffTokens> {
+		const client = await provider.Client.find(clientId);
+		if (!client) throw new Error(`dev IdP: client ${clientId} is not registered`);
+		const grant = new provider.Grant({ accountId: sub, clientId });
+		grant.addOIDCScope(HANDOFF_SCOPE);
+		const grantId: string = await grant.save();
+		// Not bound to an IdP browser session (the verify call is server to server), so they live
+		// until their own expiry or until the grant is revoked.
+		const common = { accountId: sub, client, grantId, scope: HANDOFF_SCOPE, gty: 'handoff', expiresWithSession: false };
+		const accessToken = new provider.AccessToken(common);
+		const access_token: string = await accessToken.save();
+		let refresh_token: string | undefined;
+		if (client.grantTypeAllowed('refresh_token')) {
+			const refreshToken = new provider.RefreshToken({ ...common, authTime: Math.floor(Date.now() / 1000), rotations: 0 });
+			refresh_token = await refreshToken.save();
+		}
+		const account = devAccountClaims(sub);
+		return {
+			access_token,
+			expires_in: accessToken.expiration,
+			...(refresh_token === undefined ? {} : { refresh_token }),
+			user: { id: sub, email: account.email, name: account.name },
+			session: { id: grantId, expiresAt: new Date(Date.now() + GRANT_TTL * 1000) }
+		};
+	}
+
+	const verifyClients: Record<string, { secret?: string }> = {};
+	for (const client of registered) {
+		const id = client.client_id as string;
+		const secret = client.token_endpoint_auth_method === 'none' ? undefined : (client.client_secret as string | undefined);
+		verifyClients[id] = secret === undefined ? {} : { secret };
+	}
+	const verify = createHandoffVerifyEndpoint({
+		issuer: handoff,
+		clients: verifyClients,
+		issueTokens,
+		onError: (error) => console.error('[dev-idp] handoff verify failed:', error)
+	});
+
+	async function currentSession(req: IncomingMessage, res: ServerResponse): Promise<IdpSession | null> {
+		const session = await provider.Session.get(provider.createContext(req, res));
+		return typeof session?.accountId === 'string' ? { accountId: session.accountId, uid: session.uid } : null;
+	}
+
+	const portal = createPortal({
+		issuer,
+		appOrigin,
+		appClientId: DEMO_CLIENT_ID,
+		currentSession,
+		account: async (accountId) => devAccountClaims(accountId),
+		mintHandoff
+	});
+	const handoffAuthorize = createHandoffAuthorize({
+		issuer,
+		async redirectUrisOf(clientId) {
+			const client = await provider.Client.find(clientId);
+			return client ? [...client.redirectUris] : undefined;
+		},
+		currentSession,
+		mintHandoff,
+		rewriteRedirect: (url) => misbehave.onAuthorizationRedirect?.(url) ?? url,
+		onRequest: () => counters.handoffAuthorizations++
+	});
+
+	dispatch = async (req, res) => {
+		const url = new URL(req.url ?? '/', issuer);
+		if (url.pathname === HANDOFF_VERIFY_PATH) {
+			counters.verifyCalls++;
+			return verifyAndCount(req, res);
+		}
+		if (isHandoffAuthorization(req, url)) return handoffAuthorize(req, res, url);
+		if (await portal(req, res, url)) return;
+		await oidc(req, res);
+	};
+
+	async function verifyAndCount(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		await serveWebHandler(
+			async (request) => {
+				const response = await verify(request);
+				if (response.status === 200) counters.verifySuccesses++;
+				return response;
+			},
+			req,
+			res,
+			issuer
+		);
+	}
+
+	return {
+		issuer,
+		port,
+		appOrigin,
+		provider,
+		counters,
+		resetCounters: () => resetCounters(counters),
+		get misbehave() {
+			return misbehave;
+		},
+		set misbehave(value: DevIdpMisbehave) {
+			misbehave = value ?? {};
+		},
+		mintHandoff,
+		resignIdToken: idTokenResigner(privateKey),
+		signJwt: (claims, header = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, ...header }).sign(privateKey),
+		stop: () =>
+			new Promise<void>((resolve, reject) => {
+				server.close((error) => (error ? reject(error) : resolve()));
+				server.closeAllConnections();
+			})
+	};
+}

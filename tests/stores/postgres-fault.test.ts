@@ -1,0 +1,172 @@
+// The database becomes unreachable mid-run. A TCP proxy on loopback stands between the clients and
+// PostgreSQL: closing it drops every connection and refuses new ones, as a dead server or a network
+// partition would, without touching the shared PostgreSQL.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	PostgresHandoffStateStore,
+	PostgresRefreshTokenFamilyStore
+} from '../../src/lib/postgres/index.js';
+import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+
+const SECRET = `SECRET-PAYLOAD-${crypto.randomUUID()}`;
+const run = crypto.randomUUID().replace(/-/g, '').slice(0, 12);
+const familyTable = `sso_fault_${run}_rtf`;
+const stateTable = `sso_fault_${run}_handoff`;
+const direct = postgres({
+	host: '127.0.0.1',
+	port: 5432,
+	user: 'postgres',
+	database: 'test',
+	onnotice: () => {}
+});
+
+let proxy: Server | undefined;
+let proxyPort = 0;
+const sockets = new Set<Socket>();
+
+async function startProxy(): Promise<void> {
+	proxy = createServer((client) => {
+		const upstream = connect(5432, '127.0.0.1');
+		for (const socket of [client, upstream]) {
+			sockets.add(socket);
+			socket.on('close', () => sockets.delete(socket));
+			socket.on('error', () => {});
+		}
+		client.pipe(upstream).pipe(client);
+	});
+	await new Promise<void>((resolve) => proxy!.listen(proxyPort, '127.0.0.1', resolve));
+	proxyPort = (proxy.address() as { port: number }).port;
+}
+
+function stopProxy(): void {
+	proxy?.close();
+	proxy = undefined;
+	for (const socket of sockets) socket.destroy();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let pool: pg.Pool;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+	await new PostgresRefreshTokenFamilyStore({ sql: direct, table: familyTable }).ensureSchema();
+	await new PostgresHandoffStateStore({ sql: direct, table: stateTable }).ensureSchema();
+	await startProxy();
+	const connection = { host: '127.0.0.1', port: proxyPort, user: 'postgres', database: 'test' };
+	pool = new pg.Pool({ ...connection, max: 4, connectionTimeoutMillis: 1_000 });
+	pool.on('error', () => {});
+	sql = postgres({ ...connection, max: 4, connect_timeout: 1, onnotice: () => {} });
+});
+
+afterAll(async () => {
+	stopProxy();
+	await pool?.end().catch(() => {});
+	await sql?.end({ timeout: 1 }).catch(() => {});
+	await direct.unsafe(`DROP TABLE IF EXISTS "${familyTable}", "${stateTable}"`);
+	await direct.end();
+});
+
+function family(): RefreshTokenFamily {
+	const now = Date.now();
+	return {
+		familyId: crypto.randomUUID(),
+		subject: 'user-1',
+		generation: 0,
+		payload: `${SECRET}-generation-0`,
+		previousPayload: null,
+		rotatedAtMs: now,
+		lease: null,
+		revokedAtMs: null,
+		createdAtMs: now,
+		expiresAtMs: now + 600_000
+	};
+}
+
+async function failsFast(
+	operation: () => Promise<unknown>,
+	secrets: string[],
+	withinMs = 2_000
+): Promise<Error> {
+	const started = Date.now();
+	const error = await operation().then(
+		() => {
+			throw new Error('expected the operation to fail while the database is unreachable');
+		},
+		(e: unknown) => e as Error
+	);
+	expect(Date.now() - started).toBeLessThan(withinMs);
+	const cause = (error as { cause?: unknown }).cause as Error | undefined;
+	for (const secret of [SECRET, ...secrets]) {
+		expect(error.message).not.toContain(secret);
+		expect(String(cause?.message ?? '')).not.toContain(secret);
+		expect(Object.values(cause ?? {}).join(' ')).not.toContain(secret);
+	}
+	return error;
+}
+
+describe.each([
+	['postgres.js', () => ({ sql })],
+	['pg', () => ({ pool })]
+] as const)('Postgres stores over %s when the database becomes unreachable', (_name, client) => {
+	it('fail fast with unavailable, keep committed data intact and recover without being recreated', async () => {
+		const families = new PostgresRefreshTokenFamilyStore({ ...client(), table: familyTable });
+		const handoff = new PostgresHandoffStateStore({ ...client(), table: stateTable });
+		const f = family();
+		const stateId = crypto.randomUUID();
+		await families.registerFamily(f);
+		await handoff.set(stateId, { returnTo: `/${SECRET}` }, 600);
+
+		const midRun = await failsFast(
+			() =>
+				families.updateFamily(f.familyId, (current) => {
+					stopProxy();
+					return { ...current, generation: 1, payload: `${SECRET}-generation-1` };
+				}),
+			[f.familyId]
+		);
+		expect(midRun).toMatchObject({ name: 'RefreshTokenStorageError', reason: 'unavailable' });
+
+		const ids = [f.familyId, stateId];
+		for (const operation of [
+			() => families.findFamily(f.familyId),
+			() => families.registerFamily(family()),
+			() => families.updateFamily(f.familyId, (current) => current)
+		]) {
+			expect(await failsFast(operation, ids)).toMatchObject({ reason: 'unavailable' });
+		}
+		for (const operation of [
+			() => handoff.set(crypto.randomUUID(), { secret: SECRET }, 60),
+			() => handoff.get(stateId),
+			() => handoff.getAndDelete(stateId),
+			() => handoff.delete(stateId)
+		]) {
+			expect(await failsFast(operation, ids)).toMatchObject({
+				name: 'AuthError',
+				code: 'store_unavailable'
+			});
+		}
+
+		await startProxy();
+		const deadline = Date.now() + 5_000;
+		let recovered: RefreshTokenFamily | null | undefined;
+		while (recovered === undefined) {
+			try {
+				recovered = await families.findFamily(f.familyId);
+			} catch (error) {
+				if (Date.now() > deadline) throw error;
+				await sleep(50);
+			}
+		}
+		expect(recovered).toEqual(f);
+		const updated = await families.updateFamily(f.familyId, (current) => ({
+			...current,
+			generation: 1
+		}));
+		expect(updated).toMatchObject({ outcome: 'committed', family: { generation: 1 } });
+		expect(await handoff.getAndDelete(stateId)).toEqual({ returnTo: `/${SECRET}` });
+	});
+});

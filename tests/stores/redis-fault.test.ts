@@ -1,0 +1,207 @@
+// Redis dies mid-run: every operation must fail fast with 'unavailable' (no hang, no secret in the
+// error), nothing half-written may survive, and the same store objects must work once Redis is back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisHandoffStateStore, RedisRefreshTokenFamilyStore } from '../../src/lib/redis/index.js';
+import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+
+const port = 6390 + Math.floor(Math.random() * 1000);
+const SECRET = `SECRET-PAYLOAD-${crypto.randomUUID()}`;
+let dir: string;
+let server: ChildProcess | undefined;
+
+async function startRedis(): Promise<void> {
+	// Append-only with fsync on every write, so what was committed before the kill is there after it.
+	server = spawn(
+		'/usr/bin/redis-server',
+		[
+			'--port',
+			String(port),
+			'--bind',
+			'127.0.0.1',
+			'--save',
+			'',
+			'--appendonly',
+			'yes',
+			'--appendfsync',
+			'always',
+			'--dir',
+			dir
+		],
+		{ stdio: 'ignore' }
+	);
+	const deadline = Date.now() + 5_000;
+	while (!(await accepts())) {
+		if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+		await sleep(20);
+	}
+}
+
+function killRedis(): void {
+	server?.kill('SIGKILL');
+}
+
+async function waitForExit(): Promise<void> {
+	const child = server;
+	if (child && child.exitCode === null && child.signalCode === null) {
+		await new Promise((resolve) => child.once('exit', resolve));
+	}
+	server = undefined;
+}
+
+function accepts(): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect(port, '127.0.0.1');
+		socket.once('connect', () => (socket.destroy(), resolve(true)));
+		socket.once('error', () => resolve(false));
+	});
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let ioredis: Redis;
+let nodeRedis: ReturnType<typeof createClient>;
+
+beforeAll(async () => {
+	dir = await mkdtemp(join(tmpdir(), 'sso-redis-fault-'));
+	await startRedis();
+	ioredis = new Redis({
+		host: '127.0.0.1',
+		port,
+		lazyConnect: true,
+		maxRetriesPerRequest: 1,
+		enableOfflineQueue: false,
+		commandTimeout: 1_000,
+		retryStrategy: () => 50
+	});
+	ioredis.on('error', () => {});
+	nodeRedis = createClient({
+		socket: { host: '127.0.0.1', port, connectTimeout: 1_000, reconnectStrategy: () => 50 },
+		disableOfflineQueue: true
+	});
+	nodeRedis.on('error', () => {});
+	await ioredis.connect();
+	await nodeRedis.connect();
+});
+
+afterAll(async () => {
+	ioredis?.disconnect();
+	nodeRedis?.destroy();
+	killRedis();
+	await waitForExit();
+	await rm(dir, { recursive: true, force: true });
+});
+
+function family(): RefreshTokenFamily {
+	const now = Date.now();
+	return {
+		familyId: crypto.randomUUID(),
+		subject: 'user-1',
+		generation: 0,
+		payload: `${SECRET}-generation-0`,
+		previousPayload: null,
+		rotatedAtMs: now,
+		lease: null,
+		revokedAtMs: null,
+		createdAtMs: now,
+		expiresAtMs: now + 600_000
+	};
+}
+
+/** Awaits `operation`, asserting it fails within `withinMs` and without leaking `secrets`. */
+async function failsFast(
+	operation: () => Promise<unknown>,
+	secrets: string[],
+	withinMs = 1_500
+): Promise<Error> {
+	const started = Date.now();
+	const error = await operation().then(
+		() => {
+			throw new Error('expected the operation to fail while Redis is down');
+		},
+		(e: unknown) => e as Error
+	);
+	expect(Date.now() - started).toBeLessThan(withinMs);
+	const cause = (error as { cause?: unknown }).cause;
+	for (const secret of [SECRET, ...secrets]) {
+		expect(error.message).not.toContain(secret);
+		expect(String((cause as Error | undefined)?.message ?? '')).not.toContain(secret);
+		expect(JSON.stringify(cause ?? null)).not.toContain(secret);
+	}
+	return error;
+}
+
+describe.each([
+	['ioredis', () => ioredis],
+	['node-redis', () => nodeRedis]
+] as const)('Redis stores over %s when Redis dies', (_name, client) => {
+	it('fail fast with unavailable, keep committed data intact and recover without being recreated', async () => {
+		const families = new RedisRefreshTokenFamilyStore({ client: client(), keyPrefix: 'fault:' });
+		const handoff = new RedisHandoffStateStore({ client: client(), keyPrefix: 'fault:' });
+		const f = family();
+		const stateId = crypto.randomUUID();
+		await families.registerFamily(f);
+		await handoff.set(stateId, { returnTo: `/${SECRET}` }, 600);
+
+		// Killed between the read and the compare-and-set of an update.
+		const midRun = await failsFast(
+			() =>
+				families.updateFamily(f.familyId, (current) => {
+					killRedis();
+					return { ...current, generation: 1, payload: `${SECRET}-generation-1` };
+				}),
+			[f.familyId],
+			3_000
+		);
+		expect(midRun).toMatchObject({ name: 'RefreshTokenStorageError', reason: 'unavailable' });
+		await waitForExit();
+
+		const ids = [f.familyId, stateId];
+		for (const operation of [
+			() => families.findFamily(f.familyId),
+			() => families.registerFamily(family()),
+			() => families.updateFamily(f.familyId, (current) => current)
+		]) {
+			expect(await failsFast(operation, ids)).toMatchObject({ reason: 'unavailable' });
+		}
+		for (const operation of [
+			() => handoff.set(crypto.randomUUID(), { secret: SECRET }, 60),
+			() => handoff.get(stateId),
+			() => handoff.getAndDelete(stateId),
+			() => handoff.delete(stateId)
+		]) {
+			expect(await failsFast(operation, ids)).toMatchObject({
+				name: 'AuthError',
+				code: 'store_unavailable'
+			});
+		}
+
+		await startRedis();
+		const deadline = Date.now() + 5_000;
+		let recovered: RefreshTokenFamily | null | undefined;
+		while (recovered === undefined) {
+			try {
+				recovered = await families.findFamily(f.familyId);
+			} catch (error) {
+				if (Date.now() > deadline) throw error;
+				await sleep(50);
+			}
+		}
+		// The interrupted update never landed: generation 0 exactly as registered, not a corrupt record.
+		expect(recovered).toEqual(f);
+		const updated = await families.updateFamily(f.familyId, (current) => ({
+			...current,
+			generation: 1
+		}));
+		expect(updated).toMatchObject({ outcome: 'committed', family: { generation: 1 } });
+		expect(await handoff.getAndDelete(stateId)).toEqual({ returnTo: `/${SECRET}` });
+		await handoff.set(stateId, { again: true }, 60);
+		expect(await handoff.get(stateId)).toEqual({ again: true });
+	});
+});

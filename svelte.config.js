@@ -7,7 +7,10 @@ const config = {
 		runes: ({ filename }) => (filename.split(/[/\\]/).includes('node_modules') ? undefined : true)
 	},
 	kit: {
-		adapter: adapter()
+		// Test runs build into their own folders (tests/integration/global-setup.ts), so parallel runs
+		// and a developer's own `vite build` never overwrite each other.
+		outDir: process.env.SSO_KIT_OUT ?? '.svelte-kit',
+		adapter: adapter({ out: process.env.SSO_BUILD_OUT ?? 'build' })
 	}
 };
 

@@ -14,7 +14,13 @@ export type AuthErrorCode =
 	| 'network_error'
 	| 'timeout'
 	| 'session_conflict'
-	| 'store_unavailable';
+	| 'store_unavailable'
+	// OpenID Connect sign-in, refresh and logout
+	| 'access_denied'
+	| 'login_required'
+	| 'invalid_grant'
+	| 'server_error'
+	| 'session_revoked';
 
 /** Every {@link AuthErrorCode}, for validation and exhaustive tests. */
 export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
@@ -28,7 +34,12 @@ export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
 	'network_error',
 	'timeout',
 	'session_conflict',
-	'store_unavailable'
+	'store_unavailable',
+	'access_denied',
+	'login_required',
+	'invalid_grant',
+	'server_error',
+	'session_revoked'
 ]);
 
 /**

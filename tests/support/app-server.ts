@@ -27,14 +27,14 @@ export interface RunningApp {
 }
 
 /**
- * Starts the production build of the demo (`build/`, made by the integration global setup) with
+ * Starts the production build of the demo (made by the integration global setup, SSO_TEST_BUILD) with
  * adapter-node on a free loopback port.
  */
 export async function startApp(env: Record<string, string> = {}, options: { buildDir?: string; port?: number } = {}): Promise<RunningApp> {
 	const port = options.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
 	let log = '';
-	const child: ChildProcess = spawn(process.execPath, [`${options.buildDir ?? 'build'}/index.js`], {
+	const child: ChildProcess = spawn(process.execPath, [`${options.buildDir ?? process.env.SSO_TEST_BUILD ?? 'build'}/index.js`], {
 		cwd: ROOT,
 		env: {
 			...process.env,

@@ -5,7 +5,14 @@ import { bytesToBase64url, utf8 } from './base64url.js';
  * sealed or MAC'd for one purpose never verifies as another (CVE-2023-48309: a state cookie accepted
  * as a session).
  */
-export type KeyPurpose = 'session' | 'transaction' | 'handoff-result' | 'handoff-token' | 'handoff-state';
+export type KeyPurpose =
+	| 'session'
+	| 'transaction'
+	| 'handoff-result'
+	| 'handoff-token'
+	| 'handoff-state'
+	/** Token sets sealed into refresh-token family payloads: the family store never holds a token in the clear. */
+	| 'family';
 
 const SALT = utf8('sveltekit-sso');
 

@@ -63,6 +63,10 @@ export interface RefreshTokenFamilyStore {
 	 * Atomically registers a new family. Throws `duplicate-family` when the id exists (whatever its
 	 * revoke or TTL state) and `expired-at-issue` when `family.expiresAtMs <= now`. Of N concurrent
 	 * calls with one id exactly one succeeds.
+	 *
+	 * "Exists" means the backend still holds the record: an expired family reads as absent but stays a
+	 * duplicate until it is purged (Redis key TTL, Postgres `sweepExpired()`, the memory store's
+	 * periodic sweep); from then on the id is free. Ids are random, so only a bug ever meets this.
 	 */
 	registerFamily(family: RefreshTokenFamily): Promise<void>;
 	/**

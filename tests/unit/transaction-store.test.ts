@@ -85,8 +85,8 @@ function parse(line: string): ParsedSetCookie {
 	return { name: pair.slice(0, index), value: pair.slice(index + 1), attributes };
 }
 
-function transactionCookies(jar: CookieJar, prefix = '__txn_'): string[] {
-	return [...jar.values.keys()].filter((name) => name.startsWith(prefix));
+function transactionCookies(jar: CookieJar, prefix?: string): string[] {
+	return [...jar.values.keys()].filter((name) => (prefix ? name.startsWith(prefix) : /^(__Host-txn_|__txn_)/.test(name)));
 }
 
 /** Counts every read and write a handler makes on Kit's cookies. */
@@ -164,6 +164,10 @@ describe('TransactionStore construction', () => {
 
 	it('reports its prefix', () => {
 		expect(store().getCookiePrefix()).toBe('__txn_');
+		// On a Secure origin the default name cannot be tossed in from a sibling subdomain.
+		expect(store({ origin: APP }).getCookiePrefix()).toBe('__Host-txn_');
+		expect(store({ origin: 'http://127.0.0.1:5173' }).getCookiePrefix()).toBe('__txn_');
+		expect(store({ origin: APP, cookieOptions: { domain: 'example.com' } }).getCookiePrefix()).toBe('__txn_');
 		expect(store({ cookieOptions: { prefix: 'auth.tx-' } }).getCookiePrefix()).toBe('auth.tx-');
 	});
 });
@@ -178,7 +182,7 @@ describe('TransactionStore cookie attributes', () => {
 
 	it('writes {prefix}{state} as HttpOnly, SameSite=Lax, Path=/, Max-Age=3600, never Strict by default', async () => {
 		const { tx, cookie } = await saveAt(`${APP}/auth/login`, { origin: APP });
-		expect(cookie.name).toBe(`__txn_${tx.state}`);
+		expect(cookie.name).toBe(`__Host-txn_${tx.state}`);
 		expect(cookie.attributes.has('httponly')).toBe(true);
 		expect(cookie.attributes.get('samesite')).toBe('Lax');
 		expect(cookie.attributes.get('path')).toBe('/');
@@ -513,7 +517,7 @@ describe('TransactionStore parallel transactions', () => {
 				);
 			const done1 = await callback(first);
 			expect(done1.result?.returnTo).toBe(first.returnTo);
-			expect(transactionCookies(jar)).toEqual([`__txn_${second.state}`]);
+			expect(transactionCookies(jar)).toEqual([`__Host-txn_${second.state}`]);
 			const done2 = await callback(second);
 			expect(done2.result?.returnTo).toBe(second.returnTo);
 			expect(transactionCookies(jar)).toEqual([]);
@@ -535,7 +539,7 @@ describe('TransactionStore parallel transactions', () => {
 			expect(transactionCookies(jar).length).toBeLessThanOrEqual(5);
 			expect(new TextEncoder().encode(jar.header()).length).toBeLessThan(4096);
 		}
-		expect(transactionCookies(jar).sort()).toEqual(states.slice(-5).map((state) => `__txn_${state}`).sort());
+		expect(transactionCookies(jar).sort()).toEqual(states.slice(-5).map((state) => `__Host-txn_${state}`).sort());
 		expect(jar.values.get('theme')).toBe('dark');
 		// the survivors are the newest five and still open
 		for (const state of states.slice(-5)) {
@@ -696,7 +700,7 @@ describe('TransactionStore deleteAll', () => {
 		const s = store({ origin: APP });
 		const jar = new CookieJar();
 		for (let i = 0; i < 3; i++) await exchange(jar, (cookies) => s.save(cookies, transaction()));
-		jar.values.set('__txn_', 'single-mode-leftover');
+		jar.values.set('__Host-txn_', 'single-mode-leftover');
 		jar.values.set('session', 'keep');
 		jar.values.set('txn_other', 'keep');
 		const { setCookies } = await exchange(jar, (cookies) => s.deleteAll(cookies, cookies));

@@ -59,9 +59,9 @@ export interface ExpectedProvider {
 export interface TransactionCookieOptions {
 	/**
 	 * Prefix of the cookie names: `{prefix}{state}` with parallel transactions, `{prefix}` without.
+	 * Default `'__Host-txn_'` when the cookies are `Secure` with path `/` and no domain, else `'__txn_'`.
 	 * RFC 9110 token characters only. A `__Host-` prefix (which a sibling subdomain cannot set, so it
 	 * defeats cookie tossing) requires `secure`, `path: '/'` and no `domain`.
-	 * @default '__txn_'
 	 */
 	prefix?: string;
 	/**
@@ -236,14 +236,14 @@ export class TransactionStore {
 		}
 
 		const {
-			prefix = '__txn_',
+			prefix: explicitPrefix,
 			sameSite = 'lax',
 			secure,
 			path = '/',
 			domain,
 			maxAge = 3600
 		} = cookieOptions;
-		if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > 64 || !TOKEN_PATTERN.test(prefix)) {
+		if (explicitPrefix !== undefined && (typeof explicitPrefix !== 'string' || explicitPrefix.length === 0 || explicitPrefix.length > 64 || !TOKEN_PATTERN.test(explicitPrefix))) {
 			throw fail('cookieOptions.prefix', 'must be 1–64 cookie-name (RFC 9110 token) characters');
 		}
 		if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none') {
@@ -285,6 +285,9 @@ export class TransactionStore {
 		// so SvelteKit applies its own per-request default (Secure unless http://localhost); an explicit
 		// `secure: undefined` would override that default with "not Secure".
 		const resolvedSecure = secure ?? (origin ? origin.protocol === 'https:' : undefined);
+		// On a Secure origin the default is `__Host-txn_`: a sibling subdomain cannot toss its own
+		// transaction cookie into this browser (login CSRF through cookie tossing).
+		const prefix = explicitPrefix ?? (resolvedSecure === true && path === '/' && domain === undefined ? '__Host-txn_' : '__txn_');
 		if (secure === undefined && origin?.protocol === 'http:' && !LOOPBACK_HOSTS.has(origin.hostname)) {
 			warnOnce(
 				'transaction-insecure-origin',

@@ -37,6 +37,51 @@ export const DEFAULTS = Object.freeze({
 		/** Larger tokens are refused before any network call (H10). */
 		maxTokenLength: 4_096,
 		maxStateLength: 512
+	}),
+	oidc: Object.freeze({
+		/** The first is the redirect URI's path (seed 001 `callbackPaths`). */
+		callbackPaths: Object.freeze(['/auth/callback']) as readonly string[],
+		loginPath: '/auth/login',
+		logoutPath: '/auth/logout',
+		backchannelLogoutPath: '/auth/backchannel-logout',
+		/** `offline_access` asks for a refresh token; `openid` is required and always present. */
+		scope: 'openid profile email offline_access',
+		postLoginRedirect: '/',
+		postLogoutRedirect: '/',
+		errorRedirect: '/login',
+		/** Token, revocation, userinfo and JWKS calls; discovery shares it. */
+		timeoutMs: 5_000,
+		/** A callback query longer than this is not an authorization response (C11): 400 before any work. */
+		maxCallbackQueryLength: 8_192,
+		/** An ID token `iat` further in the future than this is refused (oauth4webapi accepts any, I4). */
+		maxIatSkewMs: 60_000,
+		/** When the token response has no `expires_in` (RFC 6749 §5.1 only RECOMMENDS it). */
+		defaultAccessTokenLifetimeMs: 60 * 60 * 1000,
+		/** Back-channel logout tokens older than this are refused; their `jti` is remembered as long. */
+		logoutTokenMaxAgeMs: 10 * 60 * 1000,
+		/** A back-channel logout body over this size is not a logout token. */
+		maxLogoutBodyBytes: 16 * 1024
+	}),
+	refresh: Object.freeze({
+		/** Refresh this long before the access token expires, but never more than half its lifetime. */
+		leewayMs: 30_000,
+		/**
+		 * A cookie one generation behind adopts the current tokens within this long after a rotation
+		 * (requests that raced it); later it is a replay and the family is revoked (RFC 9700 §4.14.2).
+		 * Keep it below the access-token lifetime minus the leeway.
+		 */
+		graceMs: 30_000,
+		/** How long a refresh in flight holds its lease; a dead holder's lease expires after this. */
+		leaseMs: 15_000,
+		/** How long a request waits for another request's refresh before it goes on with what it has. */
+		waitMs: 5_000,
+		/** After a transient token-endpoint failure (5xx, timeout), the next attempt waits this long. */
+		retryAfterMs: 5_000,
+		/**
+		 * A session is checked against the family store (family revoked, back-channel logout) at most
+		 * this often per instance: the delay after which a logout reaches every instance.
+		 */
+		sessionCheckIntervalMs: 30_000
 	})
 });
 

@@ -13,3 +13,21 @@ export { verifyHandoffToken, type VerifyHandoffResult } from './handoff/verify-h
 export type { HandoffOptions, HandoffErrorInfo } from './handoff/handoff-options.js';
 export { safeReturnTo } from './return-to.js';
 export { startHandoff } from './handoff/start-handoff.js';
+// Stores
+export type { HandoffStateStore } from '../stores/handoff-state-store.js';
+export {
+	RefreshTokenStorageError,
+	type RefreshTokenFamily,
+	type RefreshTokenFamilyStore,
+	type RefreshTokenFamilyUpdateResult,
+	type RefreshTokenStorageErrorReason
+} from '../stores/refresh-token-family-store.js';
+export { InMemoryHandoffStateStore } from '../stores/memory-handoff-state-store.js';
+export { InMemoryRefreshTokenFamilyStore } from '../stores/memory-refresh-token-family-store.js';
+export {
+	createRefreshTokenFamilyRotation,
+	type RefreshTokenFamilyRotation,
+	type RefreshTokenFamilyRotationOptions,
+	type AcquireLeaseResult,
+	type RotateResult
+} from '../stores/refresh-token-family-rotation.js';

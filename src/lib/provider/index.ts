@@ -23,3 +23,5 @@ export {
 	type IssuedHandoffTokens
 } from './handoff-verify-endpoint.js';
 export type { HandoffStateStore } from '../stores/handoff-state-store.js';
+// The embedded default store, also here so a provider host needs one import.
+export { InMemoryHandoffStateStore } from '../stores/memory-handoff-state-store.js';

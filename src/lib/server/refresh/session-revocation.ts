@@ -1,0 +1,155 @@
+import type { Clock } from '../../clock.js';
+import type { SessionRecord } from '../../cookies/session-cookie.js';
+import { bytesToBase64url, utf8 } from '../../crypto/base64url.js';
+import {
+	RefreshTokenStorageError,
+	type RefreshTokenFamily,
+	type RefreshTokenFamilyStore
+} from '../../stores/refresh-token-family-store.js';
+import { issuerKey } from '../oidc/claims.js';
+
+/**
+ * Back-channel logout and family revocation, shared by every instance through the one store they
+ * already share: the `RefreshTokenFamilyStore`.
+ *
+ * Sessions are sealed cookies, so the server cannot delete one; it can only refuse it. A logout token
+ * names an IdP session (`sid`) or a user (`sub`), not a cookie, so the handler records a *logout
+ * record* under a key derived from the issuer and that `sid` (or `sub`), and every instance checks
+ * the sessions it serves against those records at most every `sessionCheckIntervalMs`, together
+ * with the session's own refresh-token family (revoked by sign-out, replay or a failed refresh).
+ *
+ * A logout record is a family entry that is revoked from birth, with no token in it (`payload: ''`),
+ * so any store that passes the family contract (memory, Redis, Postgres) carries it unchanged. Its id
+ * starts with `bcl.`, which a real family id (base64url) never contains. It records *when* the logout
+ * happened: sessions of that `sid` / `sub` created before then end, later sign-ins are unaffected. It
+ * expires when the longest session it could apply to has expired.
+ *
+ * `jti` replay protection of logout tokens uses the same mechanism: registering `bcl.jti.<hash>`
+ * succeeds once; a second registration is a replay.
+ */
+export interface SessionRevocation {
+	/**
+	 * Bumped when this instance records a logout: a session checked before the bump is checked again on
+	 * its next request, so the instance that received the logout applies it immediately.
+	 */
+	readonly epoch: number;
+	/** Records that the IdP session `sid` (or every session of `sub`, when there is no `sid`) ended now. */
+	recordLogout(input: { iss: string; sid?: string; sub?: string }): Promise<void>;
+	/** Claims a logout token's `jti`; false when it was already seen (a replay). */
+	claimJti(input: { iss: string; jti: string; expiresAtMs: number }): Promise<boolean>;
+	/** Whether the session was ended by a logout record or its family was revoked. Store errors propagate. */
+	isRevoked(record: SessionRecord): Promise<boolean>;
+	/** Whether `record` can be ended by anything this checks (it names an IdP session or a family). */
+	isCheckable(record: SessionRecord): boolean;
+}
+
+const PREFIX = 'bcl.';
+
+async function digest(parts: string[]): Promise<string> {
+	// NUL never occurs in an issuer, sid or sub, so the joined input is unambiguous.
+	const hash = await crypto.subtle.digest('SHA-256', utf8(parts.join('\u0000')));
+	return bytesToBase64url(new Uint8Array(hash));
+}
+
+export function createSessionRevocation(options: {
+	store: RefreshTokenFamilyStore;
+	clock: Clock;
+	/** The configured issuer: only sessions from it can be named by its logout tokens. */
+	issuer: string;
+	/** How long a logout record must live: the absolute session lifetime. */
+	sessionMaxAgeMs: number;
+}): SessionRevocation {
+	const { store, clock, sessionMaxAgeMs } = options;
+	const ownIssuer = issuerKey(options.issuer);
+	let epoch = 0;
+
+	const sidKey = async (iss: string, sid: string) => `${PREFIX}sid.${await digest([issuerKey(iss), sid])}`;
+	const subKey = async (iss: string, sub: string) => `${PREFIX}sub.${await digest([issuerKey(iss), sub])}`;
+
+	function tombstone(familyId: string, subject: string, now: number, expiresAtMs: number): RefreshTokenFamily {
+		return {
+			familyId,
+			subject,
+			generation: 0,
+			payload: '',
+			previousPayload: null,
+			rotatedAtMs: now,
+			lease: null,
+			revokedAtMs: now,
+			createdAtMs: now,
+			expiresAtMs
+		};
+	}
+
+	/** Registers the record, or moves an existing one's logout time forward. */
+	async function upsert(familyId: string, subject: string): Promise<void> {
+		const now = Math.floor(clock());
+		// A session created at `now` lives at most sessionMaxAgeMs: after that the record has nothing to end.
+		const expiresAtMs = now + sessionMaxAgeMs + 1;
+		try {
+			await store.registerFamily(tombstone(familyId, subject, now, expiresAtMs));
+			return;
+		} catch (error) {
+			if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
+		}
+		const result = await store.updateFamily(familyId, (current) => ({
+			...current,
+			revokedAtMs: Math.max(now, current.revokedAtMs ?? 0),
+			expiresAtMs: Math.max(expiresAtMs, current.expiresAtMs)
+		}));
+		if (result.outcome === 'not-found') {
+			// Expired between the two calls but not yet purged: a registration would still be a duplicate.
+			// The old record ends everything before its time; the gap is the record's own expiry.
+			throw new RefreshTokenStorageError({ reason: 'conflict-exhausted', message: 'logout record expired while being updated' });
+		}
+	}
+
+	function ended(record: SessionRecord, entry: RefreshTokenFamily | null): boolean {
+		return entry !== null && entry.revokedAtMs !== null && record.createdAt <= entry.revokedAtMs;
+	}
+
+	const fromOwnIssuer = (record: SessionRecord) => record.idp !== undefined && issuerKey(record.idp.iss) === ownIssuer;
+
+	return {
+		get epoch() {
+			return epoch;
+		},
+
+		async recordLogout({ iss, sid, sub }) {
+			if (sid) await upsert(await sidKey(iss, sid), sub ?? '');
+			else if (sub) await upsert(await subKey(iss, sub), sub);
+			epoch++;
+		},
+
+		async claimJti({ iss, jti, expiresAtMs }) {
+			const now = Math.floor(clock());
+			const id = `${PREFIX}jti.${await digest([issuerKey(iss), jti])}`;
+			try {
+				await store.registerFamily(tombstone(id, '', now, Math.max(expiresAtMs, now + 1)));
+				return true;
+			} catch (error) {
+				if (error instanceof RefreshTokenStorageError && error.reason === 'duplicate-family') return false;
+				throw error;
+			}
+		},
+
+		isCheckable(record) {
+			return record.family !== undefined || fromOwnIssuer(record);
+		},
+
+		async isRevoked(record) {
+			const lookups: Promise<RefreshTokenFamily | null>[] = [];
+			if (record.family) lookups.push(store.findFamily(record.family.id));
+			if (fromOwnIssuer(record)) {
+				const idp = record.idp!;
+				if (idp.sid) lookups.push(sidKey(idp.iss, idp.sid).then((id) => store.findFamily(id)));
+				lookups.push(subKey(idp.iss, idp.sub).then((id) => store.findFamily(id)));
+			}
+			const [first, ...records] = await Promise.all(lookups);
+			// The session's own family: revoked at any time ends it (sign-out, replay, failed refresh).
+			if (record.family && first && first.revokedAtMs !== null) return true;
+			const logoutRecords = record.family ? records : [first ?? null, ...records];
+			return logoutRecords.some((entry) => ended(record, entry ?? null));
+		}
+	};
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestEvent } from '@sveltejs/kit';
+import { createHandoffHandler } from '../../src/lib/server/handoff/handoff-handler.js';
+import type { HandoffOptions } from '../../src/lib/server/handoff/handoff-options.js';
+import { kitCookies } from '../support/kit-cookies.js';
+
+const SECRET = 'handler-secret-handler-secret-handler-1';
+
+// The handle alone (not sequence(), which needs Kit's request store), driven with SvelteKit's own
+// cookie implementation and a real verify endpoint on loopback.
+async function withVerifyServer<T>(run: (issuer: string, calls: () => number) => Promise<T>): Promise<T> {
+	let calls = 0;
+	const server = createServer((req, res) => {
+		calls++;
+		req.resume();
+		req.on('end', () => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(
+				JSON.stringify({
+					token_type: 'Bearer',
+					access_token: 'at',
+					expires_in: 60,
+					user: { id: 'u1' },
+					session: { id: 's1', expiresAt: new Date(Date.now() + 60_000).toISOString() }
+				})
+			);
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	try {
+		return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, () => calls);
+	} finally {
+		server.closeAllConnections();
+		await new Promise((r) => server.close(r));
+	}
+}
+
+async function arrive(options: Partial<HandoffOptions> & { issuer: string }, query: string) {
+	const handle = createHandoffHandler({ clientId: 'app', secret: SECRET, allowInsecureRequests: true, origin: 'http://127.0.0.1:5173', ...options });
+	const url = `http://127.0.0.1:5173/page?${query}`;
+	const kit = kitCookies(url);
+	const event = { url: new URL(url), request: new Request(url), cookies: kit.cookies, locals: {}, setHeaders: () => {} } as unknown as RequestEvent;
+	let resolved = false;
+	const response = await handle({
+		event,
+		resolve: async () => {
+			resolved = true;
+			return new Response('page');
+		}
+	});
+	return { response, resolved };
+}
+
+describe('createHandoffHandler', () => {
+	it('sends failures to a string errorRedirect with the code, or keeps a string that names its error', async () => {
+		await withVerifyServer(async (issuer) => {
+			const plain = await arrive({ issuer, errorRedirect: '/signin' }, 'handoff_token=a&handoff_token=b&state=s');
+			expect(plain.response.headers.get('location')).toBe('/signin?error=invalid_request');
+			const named = await arrive({ issuer, errorRedirect: '/login?error=handoff_failed' }, 'handoff_token=a&handoff_token=b&state=s');
+			expect(named.response.headers.get('location')).toBe('/login?error=handoff_failed');
+		});
+	});
+
+	it('sends failures to errorRedirect(code) when it is a function, and never off-origin', async () => {
+		await withVerifyServer(async (issuer) => {
+			const fn = await arrive({ issuer, errorRedirect: (code) => (code === 'invalid_request' ? '/login?error=expired' : '/x') }, 'handoff_token=a&handoff_token=b&state=s');
+			expect(fn.response.headers.get('location')).toBe('/login?error=expired');
+			const evil = await arrive({ issuer, errorRedirect: () => '//evil.example/' }, 'handoff_token=a&handoff_token=b&state=s');
+			expect(evil.response.headers.get('location')).toBe('/login');
+		});
+	});
+
+	it("refuses IdP-initiated handoffs before any verify call with idpInitiated: 'reject' (H3 c)", async () => {
+		await withVerifyServer(async (issuer, calls) => {
+			const rejected = await arrive({ issuer, idpInitiated: 'reject' }, 'handoff_token=tok&state=idp-state-12345678');
+			expect(rejected.response.headers.get('location')).toBe('/login?error=invalid_state');
+			expect(calls()).toBe(0);
+			const accepted = await arrive({ issuer }, 'handoff_token=tok&state=idp-state-12345678');
+			expect(accepted.response.headers.get('location')).toBe('/page');
+			expect(calls()).toBe(1);
+		});
+	});
+
+	it('leaves requests without handoff_token to the app', async () => {
+		await withVerifyServer(async (issuer, calls) => {
+			const passed = await arrive({ issuer }, 'state=abc&page=2');
+			expect(passed.resolved).toBe(true);
+			expect(calls()).toBe(0);
+		});
+	});
+
+	it('names the option it refuses at construction', () => {
+		const base = { issuer: 'https://idp.example', clientId: 'app', secret: SECRET };
+		expect(() => createHandoffHandler({ ...base, issuer: 'http://idp.example' })).toThrow(/createHandoffHandler: options\.issuer must use https/);
+		expect(() => createHandoffHandler({ ...base, clientId: '' })).toThrow(/options\.clientId/);
+		expect(() => createHandoffHandler({ ...base, errorRedirect: 'https://evil.example' })).toThrow(/options\.errorRedirect/);
+		expect(() => createHandoffHandler({ ...base, timeoutMs: 0 })).toThrow(/options\.timeoutMs/);
+		expect(() => createHandoffHandler({ ...base, idpInitiated: 'maybe' as 'accept' })).toThrow(/options\.idpInitiated/);
+		expect(() => createHandoffHandler({ ...base, secret: 'short' })).toThrow(/options\.secret must be at least 32 bytes/);
+		expect(() => createHandoffHandler(base)).not.toThrow();
+	});
+});

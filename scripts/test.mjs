@@ -40,7 +40,7 @@ function countPlaywright(file) {
 const node = process.execPath;
 const steps = [
 	() => run('svelte-kit sync', node, ['node_modules/@sveltejs/kit/svelte-kit.js', 'sync']),
-	() => run('package compiles with Web APIs only (tsc, no Node types)', node, ['node_modules/typescript/bin/tsc', '-p', 'src/lib/tsconfig.json']),
+	() => run('package compiles with Web APIs only (tsc, no Node types)', node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json']),
 	() => {
 		const file = `${results}/vitest.json`;
 		const ok = run('vitest: unit, stores, integration', node, [

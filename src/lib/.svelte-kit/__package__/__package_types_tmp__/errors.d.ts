@@ -1,0 +1,26 @@
+/**
+ * The codes a failed sign-in, handoff or session check can end with. The same codes reach
+ * `errorRedirect` and the `?error=` parameter of the error page, so the set is closed: adding one is a
+ * breaking change.
+ */
+export type AuthErrorCode = 'missing_token' | 'invalid_request' | 'invalid_state' | 'token_expired' | 'invalid_token' | 'verify_failed' | 'invalid_response' | 'network_error' | 'timeout' | 'session_conflict' | 'store_unavailable' | 'access_denied' | 'login_required' | 'invalid_grant' | 'server_error' | 'session_revoked';
+/** Every {@link AuthErrorCode}, for validation and exhaustive tests. */
+export declare const AUTH_ERROR_CODES: readonly AuthErrorCode[];
+/**
+ * A protocol or runtime fault: a check failed, a server misbehaved, a store was down. Its `code`
+ * comes from the closed {@link AuthErrorCode} union; its message never contains a token.
+ */
+export declare class AuthError extends Error {
+    readonly code: AuthErrorCode;
+    constructor(code: AuthErrorCode, message: string, options?: {
+        cause?: unknown;
+    });
+}
+/** Codes of {@link misuse} errors: wrong options or wrong calls, fixed by changing code or config. */
+export type MisuseCode = 'ERR_INVALID_OPTION' | 'ERR_MISSING_SECRET' | 'ERR_INVALID_ARGUMENT';
+/** A `TypeError` that carries a {@link MisuseCode}. */
+export interface MisuseError extends TypeError {
+    code: MisuseCode;
+}
+/** Builds the `TypeError` thrown for misuse; the message names the function and the option. */
+export declare function misuse(code: MisuseCode, message: string): MisuseError;

@@ -1,0 +1,91 @@
+/**
+ * Every secure default of the SDK, in one literal. Options are spread over these; where a default
+ * exists to stop an attack, the reference is beside it.
+ */
+export declare const DEFAULTS: Readonly<{
+    session: Readonly<{
+        /** `__Host-` on https: a sibling subdomain cannot set or overwrite it (SECURITY.md S5). */
+        cookieName: "sso";
+        /** Lax, not Strict: the handoff and the OIDC callback arrive as cross-site top-level GETs (T6). */
+        sameSite: "lax";
+        path: "/";
+        /** Seed 001: 7 days. The absolute lifetime, enforced from the sealed claims (S2). */
+        maxAge: number;
+        /** Inactivity limit, enforced from the sealed claims (OWASP Session Management "Idle Timeout"). */
+        idleTimeout: number;
+        /** Re-seal at most this often on plain reads: every re-seal costs a Set-Cookie and an encryption. */
+        rollingInterval: number;
+        /** No JavaScript access to the session (seed 001; OWASP). */
+        httpOnly: true;
+    }>;
+    cookie: Readonly<{
+        /** Browsers keep 4096 bytes of name + value + attributes per cookie (RFC 6265 §6.1; S7). */
+        maxSetCookieBytes: 4096;
+        /** A session over this many chunks is refused rather than flooding the Cookie header (S6, S7). */
+        maxChunks: 8;
+    }>;
+    auth: Readonly<{
+        /** Where `requireAuth` sends a signed-out user (seed 001). */
+        loginPath: "/login";
+        /** Opened sessions remembered per process, so an unchanged cookie is decrypted once. */
+        sessionCacheSize: 10000;
+    }>;
+    handoff: Readonly<{
+        verifyEndpoint: "/auth/external/handoff/verify";
+        errorRedirect: "/login";
+        timeoutMs: 5000;
+        /** Larger tokens are refused before any network call (H10). */
+        maxTokenLength: 4096;
+        maxStateLength: 512;
+    }>;
+    oidc: Readonly<{
+        /** The first is the redirect URI's path (seed 001 `callbackPaths`). */
+        callbackPaths: readonly string[];
+        loginPath: "/auth/login";
+        logoutPath: "/auth/logout";
+        backchannelLogoutPath: "/auth/backchannel-logout";
+        /** `offline_access` asks for a refresh token; `openid` is required and always present. */
+        scope: "openid profile email offline_access";
+        postLoginRedirect: "/";
+        postLogoutRedirect: "/";
+        errorRedirect: "/login";
+        /** Token, revocation, userinfo and JWKS calls; discovery shares it. */
+        timeoutMs: 5000;
+        /** A callback query longer than this is not an authorization response (C11): 400 before any work. */
+        maxCallbackQueryLength: 8192;
+        /** An ID token `iat` further in the future than this is refused (oauth4webapi accepts any, I4). */
+        maxIatSkewMs: 60000;
+        /** When the token response has no `expires_in` (RFC 6749 §5.1 only RECOMMENDS it). */
+        defaultAccessTokenLifetimeMs: number;
+        /** Back-channel logout tokens older than this are refused; their `jti` is remembered as long. */
+        logoutTokenMaxAgeMs: number;
+        /** A back-channel logout body over this size is not a logout token. */
+        maxLogoutBodyBytes: number;
+    }>;
+    refresh: Readonly<{
+        /** Refresh this long before the access token expires, but never more than half its lifetime. */
+        leewayMs: 30000;
+        /**
+         * A cookie one generation behind adopts the current tokens within this long after a rotation
+         * (requests that raced it); later it is a replay and the family is revoked (RFC 9700 §4.14.2).
+         * Keep it below the access-token lifetime minus the leeway.
+         */
+        graceMs: 30000;
+        /** How long a refresh in flight holds its lease; a dead holder's lease expires after this. */
+        leaseMs: 15000;
+        /** How long a request waits for another request's refresh before it goes on with what it has. */
+        waitMs: 5000;
+        /** After a transient token-endpoint failure (5xx, timeout), the next attempt waits this long. */
+        retryAfterMs: 5000;
+        /**
+         * A session is checked against the family store (family revoked, back-channel logout) at most
+         * this often per instance: the delay after which a logout reaches every instance.
+         */
+        sessionCheckIntervalMs: 30000;
+    }>;
+}>;
+/** Response headers on every answer that carries a session or a one-time credential (RFC 9700 §4.2.4, CVE-2025-48947). */
+export declare const NO_STORE_HEADERS: Readonly<{
+    'cache-control': "no-store";
+    'referrer-policy': "no-referrer";
+}>;

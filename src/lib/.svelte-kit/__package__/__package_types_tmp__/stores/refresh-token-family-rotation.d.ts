@@ -1,0 +1,164 @@
+import { type Clock } from '../clock.js';
+import type { RefreshTokenFamily, RefreshTokenFamilyStore } from './refresh-token-family-store.js';
+/** Options of {@link createRefreshTokenFamilyRotation}. */
+export interface RefreshTokenFamilyRotationOptions {
+    /** Where families live. Share one store between app instances for single flight across them. */
+    store: RefreshTokenFamilyStore;
+    /** Time source in ms since the epoch. Default: `Date.now`. */
+    clock?: Clock;
+    /**
+     * How long a lease protects a refresh in flight. Longer than the token endpoint's worst-case
+     * latency; when it runs out (its holder died) another request takes the lease over. Default: `15_000`.
+     */
+    leaseMs?: number;
+    /**
+     * How long after a rotation a request still presenting the previous generation adopts the new
+     * token set instead of being treated as a replay (RFC 9700 §4.14.2). Covers requests that raced the
+     * rotation; keep it short (it widens the window in which a stolen previous cookie is honoured) and
+     * below the access-token lifetime, because a request presenting the *current* generation within
+     * this window also adopts (someone just rotated) rather than refreshing again. The window is
+     * `[rotatedAtMs, rotatedAtMs + graceMs)`; `0` turns adoption off, so every presentation of the
+     * previous generation counts as a replay. Default: `30_000`.
+     */
+    graceMs?: number;
+}
+/** The result of {@link RefreshTokenFamilyRotation.acquireLease}. */
+export type AcquireLeaseResult = 
+/** The caller holds the lease: call the token endpoint, then `rotate` (or `releaseLease` on a transient failure). */
+{
+    readonly outcome: 'leased';
+    readonly family: RefreshTokenFamily;
+}
+/** Another caller holds a live lease: `waitForRotation`, then acquire again. */
+ | {
+    readonly outcome: 'busy';
+    readonly family: RefreshTokenFamily;
+}
+/** Someone else just rotated: use `family.payload` (generation `family.generation`) instead of refreshing. */
+ | {
+    readonly outcome: 'adopt';
+    readonly family: RefreshTokenFamily;
+}
+/** The presented generation is older than allowed; this call revoked the family. End the session. */
+ | {
+    readonly outcome: 'replayed';
+}
+/** The family was revoked. End the session. */
+ | {
+    readonly outcome: 'revoked';
+}
+/** No such family, or it expired. End the session. */
+ | {
+    readonly outcome: 'unknown_family';
+};
+/**
+ * The result of {@link RefreshTokenFamilyRotation.rotate}: the four outcomes of the rotation ceremony
+ * (seed 002).
+ */
+export type RotateResult = 
+/** Committed: `family.generation` is the presented one plus one, `family.payload` the new token set. */
+{
+    readonly outcome: 'rotated';
+    readonly family: RefreshTokenFamily;
+}
+/**
+ * Nothing committed: the lease was lost (taken over or released) or the generation moved on. Discard
+ * the tokens just obtained; a generation never gets two different payloads.
+ */
+ | {
+    readonly outcome: 'replayed';
+}
+/** The family was revoked while the refresh was in flight. End the session. */
+ | {
+    readonly outcome: 'revoked';
+}
+/** No such family, or it expired. End the session. */
+ | {
+    readonly outcome: 'unknown_family';
+};
+/** The rotation ceremony over a {@link RefreshTokenFamilyStore}; see {@link createRefreshTokenFamilyRotation}. */
+export interface RefreshTokenFamilyRotation {
+    /** Creates generation 0 of a new family and returns it. Store errors propagate (`duplicate-family`, `expired-at-issue`, …). */
+    register(input: {
+        familyId: string;
+        subject: string;
+        payload: string;
+        expiresAtMs: number;
+    }): Promise<RefreshTokenFamily>;
+    /** The family, or null when it does not exist or expired. */
+    find(familyId: string): Promise<RefreshTokenFamily | null>;
+    /**
+     * Asks to refresh the family on behalf of a request presenting `generation`. `leaseId` is a fresh
+     * random id per attempt (re-acquiring with the id already holding the lease answers `leased` again).
+     */
+    acquireLease(familyId: string, input: {
+        generation: number;
+        leaseId: string;
+    }): Promise<AcquireLeaseResult>;
+    /**
+     * Commits the token set obtained under the lease `leaseId` as generation `generation + 1`.
+     * `expiresAtMs` defaults to the family's current expiry; committing one that is already over
+     * throws `RefreshTokenStorageError` `expired-at-issue`.
+     */
+    rotate(familyId: string, input: {
+        leaseId: string;
+        generation: number;
+        payload: string;
+        expiresAtMs?: number;
+    }): Promise<RotateResult>;
+    /** Gives the lease back after a transient token-endpoint failure. False when `leaseId` did not hold it. */
+    releaseLease(familyId: string, leaseId: string): Promise<boolean>;
+    /** Revokes the family (sign-out, back-channel logout). Idempotent. */
+    revoke(familyId: string): Promise<{
+        readonly outcome: 'revoked';
+    } | {
+        readonly outcome: 'unknown_family';
+    }>;
+    /**
+     * Polls (`findFamily` every `pollMs`, default 100) until the generation passed `fromGeneration`, the
+     * lease was released or expired, or the family was revoked, and returns the family then. Null after
+     * `timeoutMs` (default: `leaseMs`) or when the family no longer exists.
+     */
+    waitForRotation(familyId: string, input: {
+        fromGeneration: number;
+        timeoutMs?: number;
+        pollMs?: number;
+    }): Promise<RefreshTokenFamily | null>;
+}
+/**
+ * Single-flight refresh-token rotation (RFC 9700 §4.14.2) composed from the store's atomic
+ * primitives, so concurrent requests of one session — on one instance or many sharing the store —
+ * call the token endpoint exactly once per generation:
+ *
+ * 1. `acquireLease` — `leased`: refresh; `busy`: `waitForRotation` then acquire again; `adopt`: take
+ *    `family.payload`; `replayed` / `revoked` / `unknown_family`: end the session.
+ * 2. After the token endpoint answered: `rotate` (`rotated` → write the new generation to the session;
+ *    anything else → discard the new tokens and end the session). After a transient failure (5xx,
+ *    timeout): `releaseLease`, keep the session.
+ *
+ * A generation is classified relative to the family's current generation `g`:
+ * `g` — lease it (or `busy` while someone else holds a live lease; `adopt` when rotated within
+ * `graceMs`); `g - 1` within `graceMs` of the rotation — `adopt`; anything else (older, `g - 1` after
+ * the grace window, or ahead of `g`, which only a store rolled back could produce) — `replayed`, and the
+ * family is revoked in the same atomic update. Every decision is made inside the store's updater, which
+ * stays pure: it reports why it aborted through a variable of the enclosing call, reset at the top of
+ * each (possibly repeated) invocation.
+ *
+ * Errors: `RefreshTokenStorageError` from the store propagates (`unavailable`, `conflict-exhausted`,
+ * `corrupt-data`, `expired-at-issue`): fail closed, do not call the token endpoint without a lease.
+ * Bad options or arguments throw `TypeError` with code `ERR_INVALID_OPTION` / `ERR_INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * const rotation = createRefreshTokenFamilyRotation({ store });
+ * const leaseId = crypto.randomUUID();
+ * const lease = await rotation.acquireLease(session.familyId, { generation: session.generation, leaseId });
+ * if (lease.outcome === 'leased') {
+ *   const tokens = await refreshAtTokenEndpoint(lease.family.payload);
+ *   const done = await rotation.rotate(session.familyId, {
+ *     leaseId, generation: lease.family.generation, payload: await seal(tokens)
+ *   });
+ * }
+ * ```
+ */
+export declare function createRefreshTokenFamilyRotation(options: RefreshTokenFamilyRotationOptions): RefreshTokenFamilyRotation;

@@ -1,0 +1,258 @@
+import type { RequestEvent } from '@sveltejs/kit';
+import * as oauth from 'oauth4webapi';
+import { batchedCookies, CookieBatch } from '../../cookies/cookie-batch.js';
+import { SessionTooLargeError, type SessionRecord } from '../../cookies/session-cookie.js';
+import { isOpenedTransaction, type TransactionState } from '../../cookies/transaction-store.js';
+import { randomToken } from '../../crypto/base64url.js';
+import { AuthError, type AuthErrorCode } from '../../errors.js';
+import type { SignedInAuth } from '../auth-context.js';
+import { DEFAULTS } from '../defaults.js';
+import { httpOptions } from '../discovery.js';
+import { safeReturnTo } from '../return-to.js';
+import type { StoredTokenSet } from '../refresh/token-vault.js';
+import { authorizationErrorCode, describe, tokenEndpointErrorCode } from './errors.js';
+import type { OidcClaims, OidcRuntime } from './options.js';
+import { errorLocation, plain, seeOther } from './responses.js';
+
+/** What a finished callback hands back to the hook (it sets `locals.auth` for the answer). */
+export interface CallbackResult {
+	response: Response;
+	auth?: SignedInAuth;
+}
+
+// Parameters of an authorization response that must appear at most once (C4): which copy a proxy,
+// a parser or oauth4webapi would pick differs, so duplicates are refused rather than resolved.
+const SINGLE = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
+
+class Rejected extends Error {
+	constructor(
+		readonly code: AuthErrorCode,
+		message: string,
+		readonly status: 303 | 400 = 303,
+		options?: { cause?: unknown }
+	) {
+		super(message, options);
+	}
+}
+
+/**
+ * Finishes a sign-in on a callback path: every check that needs no network runs first, and every
+ * C-row failure is rejected before the token request (SECURITY.md §1). The transaction cookie named
+ * by `state` is deleted whatever happens (T5); every answer is 303 (or 400 for a malformed request)
+ * with `Cache-Control: no-store` and `Referrer-Policy: no-referrer` (C15).
+ */
+export async function finishSignIn(
+	event: RequestEvent,
+	runtime: OidcRuntime,
+	current: { record: SessionRecord | null; present: readonly string[] }
+): Promise<CallbackResult> {
+	const batch = new CookieBatch();
+	const cookies = batchedCookies(event.cookies, batch);
+	const method = event.request.method;
+	if (method === 'HEAD') return { response: plain(event, 200, '') };
+	if (method !== 'GET') return { response: plain(event, 405, 'Method Not Allowed', null, { allow: 'GET, HEAD' }) };
+
+	const url = event.url;
+	let states: string[] = [];
+	try {
+		const params = parseCallback(url);
+		states = params.getAll('state');
+		const outcome = await complete(event, runtime, params, cookies, current, batch);
+		return outcome;
+	} catch (error) {
+		const rejected =
+			error instanceof Rejected ? error : new Rejected(error instanceof AuthError ? error.code : 'server_error', describe(error), 303, { cause: error });
+		runtime.onError({
+			code: rejected.code,
+			phase: 'callback',
+			message: rejected.message,
+			...(rejected.cause === undefined ? {} : { cause: rejected.cause })
+		});
+		// Whatever failed, the transaction is spent (T5, C9): a replay of this URL finds nothing.
+		for (const state of new Set(states.slice(0, 4))) runtime.transactions.delete(cookies, state);
+		if (rejected.status === 400) return { response: plain(event, 400, 'Bad Request', batch) };
+		return { response: seeOther(event, errorLocation(runtime, event, rejected.code), batch) };
+	}
+}
+
+/** Structural checks of the raw query (C4, C11): size, percent-encoding, duplicates, code or error. */
+function parseCallback(url: URL): URLSearchParams {
+	const raw = url.search.slice(1);
+	if (raw.length > DEFAULTS.oidc.maxCallbackQueryLength) throw new Rejected('invalid_request', 'the callback query is oversized', 400);
+	for (const pair of raw.split('&')) {
+		try {
+			decodeURIComponent(pair.replace(/\+/g, ' '));
+		} catch {
+			throw new Rejected('invalid_request', 'the callback query has malformed percent-encoding', 400);
+		}
+	}
+	const params = new URLSearchParams(raw);
+	for (const name of SINGLE) {
+		if (params.getAll(name).length > 1) throw new Rejected('invalid_request', `"${name}" is repeated in the callback`, 400);
+	}
+	// oauth4webapi accepts a response without `code` (SECURITY.md C11); so does nothing here.
+	if (!params.has('code') && !params.has('error')) throw new Rejected('invalid_request', 'the callback has neither code nor error', 400);
+	return params;
+}
+
+async function complete(
+	event: RequestEvent,
+	runtime: OidcRuntime,
+	params: URLSearchParams,
+	cookies: ReturnType<typeof batchedCookies>,
+	current: { record: SessionRecord | null; present: readonly string[] },
+	batch: CookieBatch
+): Promise<CallbackResult> {
+	const state = params.get('state');
+	if (state === null || state === '') throw new Rejected('invalid_state', 'the callback has no state');
+	const redirectUri = runtime.redirectUri(event);
+	const tx = await runtime.transactions.get(cookies, state, {
+		issuer: runtime.issuer.href,
+		clientId: runtime.clientId,
+		redirectUri,
+		kind: 'oidc'
+	});
+	runtime.transactions.delete(cookies, state);
+	// No transaction for this state in this browser: login CSRF, a replayed or bookmarked callback, an
+	// expired or foreign transaction (C1, C2, C3, C8, C9). Rejected before any network call.
+	if (!tx || !isOpenedTransaction(tx)) throw new Rejected('invalid_state', 'no transaction in this browser matches the callback state');
+	if (new URL(tx.redirectUri).pathname !== event.url.pathname) {
+		throw new Rejected('invalid_state', 'the callback arrived on another path than its redirect_uri');
+	}
+
+	const as = await runtime.discovery.get();
+	let validated: URLSearchParams;
+	try {
+		// state, RFC 9207 iss (missing while advertised, or different: C7), then an error response.
+		validated = oauth.validateAuthResponse(as, runtime.client, params, tx.state);
+	} catch (error) {
+		if (error instanceof oauth.AuthorizationResponseError) {
+			// A fixed code only: error_description is the server's (or an attacker's) text (C10).
+			throw new Rejected(authorizationErrorCode(error.error), `the authorization server answered "${error.error.slice(0, 64)}"`, 303, { cause: error });
+		}
+		const code: AuthErrorCode = error instanceof oauth.OperationProcessingError && /"state"/.test(error.message) ? 'invalid_state' : 'invalid_response';
+		throw new Rejected(code, describe(error), 303, { cause: error });
+	}
+	if (!validated.get('code')) throw new Rejected('invalid_request', 'the callback has no code', 400);
+
+	const { tokens, claims } = await exchange(runtime, as, validated, tx);
+	const now = Math.floor(runtime.clock());
+
+	let userClaims: OidcClaims = claims;
+	if (runtime.fetchUserInfo && as.userinfo_endpoint) {
+		try {
+			const response = await oauth.userInfoRequest(as, runtime.client, tokens.accessToken, httpOptions(runtime.connection));
+			// Its `sub` must be the ID token's (I10, OIDC Core §5.3.4).
+			const info = await oauth.processUserInfoResponse(as, runtime.client, claims.sub, response);
+			userClaims = { ...info, ...claims } as OidcClaims;
+		} catch (error) {
+			throw new Rejected(tokenEndpointErrorCode(error) === 'invalid_token' ? 'invalid_token' : 'invalid_response', `userinfo: ${describe(error)}`, 303, { cause: error });
+		}
+	}
+	let user;
+	try {
+		user = { ...runtime.userFromClaims(userClaims), id: claims.sub };
+	} catch (error) {
+		throw new Rejected('invalid_response', 'options.userFromClaims threw', 303, { cause: error });
+	}
+
+	// A new session id and a new family every time: nothing is adopted from the cookie this request
+	// arrived with (session fixation, H12).
+	let family: SessionRecord['family'];
+	if (tokens.refreshToken) {
+		try {
+			const registered = await runtime.rotation.register({
+				familyId: randomToken(24),
+				subject: claims.sub,
+				payload: await runtime.vault.seal(tokens, now + runtime.sessionMaxAgeMs),
+				expiresAtMs: now + runtime.sessionMaxAgeMs
+			});
+			family = { id: registered.familyId, generation: registered.generation };
+		} catch (error) {
+			// Without a family the refresh token could not be rotated safely: fail closed.
+			throw new Rejected('store_unavailable', 'registering the refresh-token family failed', 303, { cause: error });
+		}
+	}
+	const record: SessionRecord = {
+		id: randomToken(16),
+		source: 'oidc',
+		user,
+		createdAt: now,
+		touchedAt: now,
+		tokens,
+		...(family ? { family } : {}),
+		idp: { iss: claims.iss, sub: claims.sub, ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}) }
+	};
+	const writes = new CookieBatch();
+	let expiresAt: number;
+	try {
+		expiresAt = await runtime.session.session.write(writes, runtime.origin ?? event.url, record, current.present);
+	} catch (error) {
+		if (family) await runtime.rotation.revoke(family.id).catch(() => {});
+		if (error instanceof SessionTooLargeError) throw new Rejected('invalid_response', 'the tokens are too large for the session cookie', 303, { cause: error });
+		throw error;
+	}
+	// The session this browser had before (another user, or a previous sign-in) is over.
+	if (current.record?.family && current.record.family.id !== family?.id) {
+		await runtime.rotation.revoke(current.record.family.id).catch(() => {});
+	}
+	batch.writes.push(...writes.writes);
+	const returnTo = safeReturnTo(tx.returnTo, runtime.appOrigin(event), runtime.postLoginRedirect);
+	return { response: seeOther(event, returnTo, batch), auth: runtime.session.toAuth(record, expiresAt) };
+}
+
+/** The code exchange (client_secret_basic or a public client with PKCE) and the ID token checks. */
+async function exchange(
+	runtime: OidcRuntime,
+	as: oauth.AuthorizationServer,
+	validated: URLSearchParams,
+	tx: Readonly<TransactionState>
+): Promise<{ tokens: StoredTokenSet; claims: OidcClaims }> {
+	let result: oauth.TokenEndpointResponse;
+	try {
+		const response = await oauth.authorizationCodeGrantRequest(
+			as,
+			runtime.client,
+			runtime.clientAuth,
+			validated,
+			tx.redirectUri,
+			tx.codeVerifier,
+			httpOptions(runtime.connection)
+		);
+		// nonce, iss, aud (+ azp when several audiences), exp, iat, sub, alg, auth_time vs max_age (I1–I5).
+		result = await oauth.processAuthorizationCodeResponse(as, runtime.client, response, {
+			expectedNonce: tx.nonce,
+			maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck,
+			requireIdToken: true
+		});
+	} catch (error) {
+		const code = tokenEndpointErrorCode(error);
+		if (code === 'network_error' || code === 'timeout') runtime.discovery.invalidate();
+		throw new Rejected(code, `token request: ${describe(error)}`, 303, { cause: error });
+	}
+	const claims = oauth.getValidatedIdTokenClaims(result) as OidcClaims | undefined;
+	if (!claims) throw new Rejected('invalid_response', 'the token response has no ID token');
+	const now = runtime.clock();
+	// oauth4webapi accepts an `iat` in the future (I4); a token from the future is not from this exchange.
+	if (typeof claims.iat !== 'number' || claims.iat * 1000 > now + DEFAULTS.oidc.maxIatSkewMs) {
+		throw new Rejected('invalid_token', 'the ID token was issued in the future');
+	}
+	// oauth4webapi accepts further audiences when `azp` names this client; this app trusts no other
+	// audience (I3, OIDC Core §3.1.3.7 step 3).
+	if (Array.isArray(claims.aud) && (claims.aud.length !== 1 || claims.aud[0] !== runtime.clientId)) {
+		throw new Rejected('invalid_token', 'the ID token names further audiences');
+	}
+	if (claims.iss !== as.issuer) throw new Rejected('invalid_token', 'the ID token names another issuer');
+	const issuedAt = Math.floor(now);
+	const lifetime = typeof result.expires_in === 'number' ? result.expires_in * 1000 : DEFAULTS.oidc.defaultAccessTokenLifetimeMs;
+	const tokens: StoredTokenSet = {
+		accessToken: result.access_token,
+		tokenType: result.token_type,
+		expiresAt: issuedAt + lifetime,
+		issuedAt,
+		...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
+		...(result.id_token ? { idToken: result.id_token } : {}),
+		...(result.scope ? { scope: result.scope } : {})
+	};
+	return { tokens, claims };
+}

@@ -8,3 +8,36 @@ export const clientSecret = env('SSO_CLIENT_SECRET', 'demo-secret-demo-secret-de
 export const origin = env('ORIGIN', 'http://127.0.0.1:5173');
 // The dev IdP speaks plain http on loopback; anything else must be https.
 export const allowInsecureRequests = new URL(issuer).protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(new URL(issuer).hostname);
+
+// OpenID Connect sign-in (createAuthHandle). SSO_OIDC_PUBLIC=1 signs in as a public client (no secret,
+// PKCE only, e.g. SSO_CLIENT_ID=demo-public); the other knobs shorten timings for tests.
+const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+export const oidcClientSecret = process.env.SSO_OIDC_PUBLIC === '1' ? undefined : clientSecret;
+export const oidcTimings = {
+	refreshLeewayMs: number('SSO_REFRESH_LEEWAY_MS'),
+	refreshGraceMs: number('SSO_REFRESH_GRACE_MS'),
+	sessionCheckIntervalMs: number('SSO_SESSION_CHECK_INTERVAL_MS')
+};
+export const fetchUserInfo = process.env.SSO_FETCH_USERINFO === '1';
+
+/**
+ * Where refresh-token families live: in memory (one instance), or Redis when SSO_FAMILY_STORE=redis
+ * (SSO_REDIS_URL, SSO_REDIS_PREFIX), which several instances of the app share.
+ */
+export async function familyStore() {
+	if (process.env.SSO_FAMILY_STORE !== 'redis') return undefined;
+	// Loaded at run time from node_modules, not bundled: only this opt-in needs it.
+	const ioredis = process.env.SSO_REDIS_MODULE ?? 'ioredis';
+	const { Redis } = (await import(/* @vite-ignore */ ioredis)) as typeof import('ioredis');
+	const { RedisRefreshTokenFamilyStore } = await import('./lib/redis/index.js');
+	const client = new Redis(env('SSO_REDIS_URL', 'redis://127.0.0.1:6379'), {
+		lazyConnect: true,
+		maxRetriesPerRequest: 1,
+		enableOfflineQueue: false,
+		commandTimeout: 2_000
+	});
+	await client.connect();
+	// adapter-node's graceful shutdown: an open Redis connection would keep the process alive.
+	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => client.disconnect());
+	return new RedisRefreshTokenFamilyStore({ client, keyPrefix: env('SSO_REDIS_PREFIX', 'sso:') });
+}

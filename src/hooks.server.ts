@@ -1,8 +1,18 @@
 import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
-import { allowInsecureRequests, clientId, clientSecret, issuer, origin } from './demo-config.js';
+import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcClientSecret, oidcTimings, origin } from './demo-config.js';
 
-const authHandle = createAuthHandle({ issuer, clientId, origin, allowInsecureRequests, callbackPaths: ['/callback'] });
+const authHandle = createAuthHandle({
+	issuer,
+	clientId,
+	clientSecret: oidcClientSecret,
+	origin,
+	allowInsecureRequests,
+	callbackPaths: ['/callback'],
+	familyStore: await familyStore(),
+	fetchUserInfo,
+	...oidcTimings
+});
 const sso = sequence(
 	authHandle,
 	// Failed handoffs land on /login?error=<code> (the default errorRedirect), which explains each code.

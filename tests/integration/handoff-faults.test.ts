@@ -6,7 +6,7 @@ import { cookiesSet } from '../support/handoff-env.js';
 
 // A real HTTP server on loopback playing the authorization server's verify endpoint, made to
 // misbehave in the ways a real one can: status codes, bodies, slowness, absence.
-type Mode = 'ok' | '500' | 'html' | 'garbage' | 'slow' | 'other-client' | 'no-access-token' | 'invalid_grant' | 'expired_token' | 'interaction_required' | 'redirect';
+type Mode = 'ok' | 'constructor' | 'huge-name' | 'huge-carry' | 'big-carry' | 'forever' | '500' | 'html' | 'garbage' | 'slow' | 'other-client' | 'no-access-token' | 'invalid_grant' | 'expired_token' | 'interaction_required' | 'redirect';
 let mode: Mode = 'ok';
 let received: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
 let server: Server;
@@ -37,6 +37,17 @@ beforeAll(async () => {
 			switch (mode) {
 				case 'ok':
 					return json(200, grant());
+				case 'constructor':
+					return json(400, { error: 'constructor' });
+				case 'huge-name':
+					return json(200, grant({ user: { id: 'frank', name: 'F'.repeat(20_000) } }));
+				case 'huge-carry':
+					return json(200, grant({ carry_over_state: { cart: 'c'.repeat(12_000) } }));
+				case 'big-carry':
+					return json(200, grant({ carry_over_state: { cart: 'c'.repeat(5_000) } }));
+				case 'forever':
+					res.writeHead(200, { 'content-type': 'application/json' });
+					return res.write('{"token_type": "Bearer", ');
 				case '500':
 					return json(500, { error: 'server_error' });
 				case 'html':
@@ -82,6 +93,9 @@ async function arrive(m: Mode, query = 'handoff_token=tok-123&state=idp-state-01
 describe('handoff against a misbehaving verify endpoint', () => {
 	it.each([
 		['500', 'verify_failed'],
+		['constructor', 'verify_failed'],
+		['huge-name', 'invalid_response'],
+		['huge-carry', 'invalid_response'],
 		['html', 'invalid_response'],
 		['garbage', 'invalid_response'],
 		['other-client', 'invalid_response'],
@@ -104,6 +118,25 @@ describe('handoff against a misbehaving verify endpoint', () => {
 		expect(res.headers.get('location')).toBe('/dashboard?keep=1');
 		expect(cookiesSet(res).some((c) => c.startsWith('sso='))).toBe(true);
 	});
+
+	it('delivers a carry-over state of a few kilobytes in chunks (control for huge-carry)', async () => {
+		const res = await arrive('big-carry');
+		expect(res.headers.get('location')).toBe('/dashboard?keep=1');
+		const cookie = res.headers
+			.getSetCookie()
+			.filter((c) => !/Max-Age=0/i.test(c))
+			.map((c) => c.split(';')[0])
+			.join('; ');
+		const me = await (await get(`${app.url}/api/whoami`, { cookie })).json();
+		expect(me.carryOverState.cart).toHaveLength(5_000);
+	});
+
+	it('gives up on a body that never ends, with timeout', async () => {
+		const started = Date.now();
+		const res = await arrive('forever');
+		expect(res.headers.get('location')).toBe('/login?error=timeout');
+		expect(Date.now() - started).toBeLessThan(7_000);
+	}, 15_000);
 
 	it('gives up after the timeout with timeout', async () => {
 		const started = Date.now();

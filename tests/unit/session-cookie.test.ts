@@ -40,6 +40,8 @@ const read = (session: ReturnType<typeof setup>['session'], url: URL, cookie: st
 	session.read(cookie, url);
 
 const bigUser = (bytes: number) => ({ id: 'u1', blob: 'x'.repeat(bytes) });
+// A user whose sealed session is just under `kb` kilobytes (base64url grows JSON by 4/3, plus the JWE frame).
+const userSealedAt = (kb: number) => bigUser(Math.floor(((kb * 1024 - 400) * 3) / 4));
 
 describe('session cookie', () => {
 	it('round-trips a session with the secure attributes on https under a __Host- name', async () => {
@@ -66,21 +68,26 @@ describe('session cookie', () => {
 		expect(elsewhere.lines[0]).toMatch(/^__Host-sso=.*; Secure/);
 	});
 
-	it.each([3, 6, 12])('chunks a %i KB session into Set-Cookies of at most 4096 bytes that read back whole', async (kb) => {
+	it.each([3, 6, 12])('stores a %i KB session in Set-Cookies of at most 4096 bytes, chunked when needed, that read back whole', async (kb) => {
 		const { session, clock } = setup();
-		const { lines, jar } = await write(session, HTTPS, record(clock.now, { user: bigUser(kb * 1024) }));
-		expect(lines.length).toBeGreaterThan(1);
+		const user = userSealedAt(kb);
+		const { lines, jar } = await write(session, HTTPS, record(clock.now, { user }));
+		const sealedBytes = [...jar.values.values()].join('').length;
+		expect(sealedBytes).toBeGreaterThan((kb - 1) * 1024);
+		expect(sealedBytes).toBeLessThanOrEqual(kb * 1024);
+		expect(lines.length).toBe(Math.ceil(sealedBytes / 3800));
 		for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(4096);
-		expect(lines.map((l) => l.split('=')[0])).toEqual(lines.map((_, i) => `__Host-sso.${i}`));
+		const names = lines.length === 1 ? ['__Host-sso'] : lines.map((_, i) => `__Host-sso.${i}`);
+		expect(lines.map((l) => l.split('=')[0])).toEqual(names);
 		const result = await read(session, HTTPS, jar.header());
 		expect(result.kind).toBe('valid');
-		if (result.kind === 'valid') expect(result.record.user.blob).toHaveLength(kb * 1024);
+		if (result.kind === 'valid') expect(result.record.user.blob).toBe(user.blob);
 	});
 
 	it('reads a chunked session with a missing, extra, reordered or foreign chunk as invalid', async () => {
 		const { session, clock } = setup();
-		const { jar } = await write(session, HTTPS, record(clock.now, { user: bigUser(9000) }));
-		const other = await write(session, HTTPS, record(clock.now, { id: 'sid-2', user: bigUser(9000) }));
+		const { jar } = await write(session, HTTPS, record(clock.now, { user: userSealedAt(11) }));
+		const other = await write(session, HTTPS, record(clock.now, { id: 'sid-2', user: userSealedAt(11) }));
 		const chunks = [...jar.values];
 		expect(chunks.length).toBeGreaterThanOrEqual(3);
 		const header = (pairs: [string, string][]) => pairs.map(([n, v]) => `${n}=${v}`).join('; ');
@@ -101,7 +108,7 @@ describe('session cookie', () => {
 
 	it('deletes stale chunks in the same response when the session shrinks, and the whole cookie when it grows', async () => {
 		const { session, clock } = setup();
-		const { jar } = await write(session, HTTPS, record(clock.now, { user: bigUser(12_000) }));
+		const { jar } = await write(session, HTTPS, record(clock.now, { user: userSealedAt(12) }));
 		const chunkNames = [...jar.values.keys()];
 		expect(chunkNames.length).toBeGreaterThanOrEqual(4);
 		const shrunk = await write(session, HTTPS, record(clock.now), jar);
@@ -117,9 +124,10 @@ describe('session cookie', () => {
 		expect((await read(session, HTTPS, grown.jar.header())).kind).toBe('valid');
 	});
 
-	it('refuses a session that would need more than the chunk bound', async () => {
+	it('refuses a session over the 12 KB cookie budget, and accepts one just under it', async () => {
 		const { session, clock } = setup();
-		await expect(write(session, HTTPS, record(clock.now, { user: bigUser(40_000) }))).rejects.toThrow(/does not fit/);
+		await expect(write(session, HTTPS, record(clock.now, { user: userSealedAt(13) }))).rejects.toThrow(/does not fit/);
+		await expect(write(session, HTTPS, record(clock.now, { user: userSealedAt(12) }))).resolves.toBeDefined();
 	});
 
 	it('ends a session after the inactivity limit even though the cookie is intact', async () => {

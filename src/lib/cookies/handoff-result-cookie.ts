@@ -12,7 +12,6 @@ export interface HandoffResult {
 
 /** How long the result waits for the request that follows the 303. */
 const LIFETIME_MS = 120_000;
-/** Carry-over state beside a full session must not push the Cookie header past Node's 16 KiB. */
 const MAX_CHUNKS = 3;
 
 /**
@@ -27,10 +26,20 @@ export function createHandoffResultCookie(config: { sealer: Sealer; clock: () =>
 		marker: 'sso-handoff',
 		nameFor,
 
-		/** Seals the result; false when the carry-over state is too large to travel in cookies. */
-		async write(batch: CookieBatch, attributes: CookieAttributes, result: HandoffResult): Promise<boolean> {
+		/**
+		 * Seals the result; false when it does not fit in `maxBytes` (what the session left of the
+		 * cookie budget), so carry-over state never pushes the Cookie header past what servers accept.
+		 * `present` lists result cookies the request carried, so stale chunks are deleted.
+		 */
+		async write(
+			batch: CookieBatch,
+			attributes: CookieAttributes,
+			result: HandoffResult,
+			budget: { maxBytes: number; present: readonly string[] }
+		): Promise<boolean> {
 			const sealed = await sealer.seal({ r: result }, clock() + LIFETIME_MS);
-			return writeChunked(batch, nameFor(attributes), sealed, { ...attributes, maxAge: LIFETIME_MS / 1000 }, [], {
+			if (sealed.length > budget.maxBytes) return false;
+			return writeChunked(batch, nameFor(attributes), sealed, { ...attributes, maxAge: LIFETIME_MS / 1000 }, budget.present, {
 				maxSetCookieBytes: DEFAULTS.cookie.maxSetCookieBytes,
 				maxChunks: MAX_CHUNKS
 			});

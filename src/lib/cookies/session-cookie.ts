@@ -79,7 +79,7 @@ export interface SessionCookie {
 /** Thrown by `write` when a session cannot be stored in cookies within the size budget. */
 export class SessionTooLargeError extends Error {
 	constructor() {
-		super(`session does not fit in ${DEFAULTS.cookie.maxChunks} cookies of ${DEFAULTS.cookie.maxSetCookieBytes} bytes`);
+		super(`session does not fit in ${DEFAULTS.cookie.maxTotalBytes} bytes of cookies`);
 		this.name = 'SessionTooLargeError';
 	}
 }
@@ -169,6 +169,7 @@ export function createSessionCookie(config: {
 			const expiresAt = expiryOf(record);
 			const now = clock();
 			const sealed = await sealer.seal({ s: record }, expiresAt);
+			if (sealed.length > limits.maxTotalBytes) throw new SessionTooLargeError();
 			const attrs = { ...attributes(url), maxAge: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
 			if (!writeChunked(batch, nameFor(attrs.secure ?? true), sealed, attrs, present, limits)) {
 				throw new SessionTooLargeError();

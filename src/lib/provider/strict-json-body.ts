@@ -1,5 +1,6 @@
 import { fromUtf8 } from '../crypto/base64url.js';
 import { isPlainObject } from './handoff-token.js';
+export { readBodyCapped } from '../http/read-body.js';
 
 // Strict reading of a small JSON request body whose members are all strings. `JSON.parse` keeps the
 // last of duplicate names silently, so `{"client_id":"a","client_id":"b"}` would mean different
@@ -12,40 +13,6 @@ export function isJsonContentType(header: string | null): boolean {
 	const [type, ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
 	if (type !== 'application/json') return false;
 	return parameters.every((parameter) => parameter === '' || parameter === 'charset=utf-8' || parameter === 'charset="utf-8"');
-}
-
-/**
- * Reads at most `maxBytes` of the body. null when the declared or actual length is larger (reading
- * stops there: an oversized body costs no more than `maxBytes` of memory) or the stream fails.
- */
-export async function readBodyCapped(request: Request, maxBytes: number): Promise<Uint8Array | null> {
-	const declared = request.headers.get('content-length');
-	if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBytes)) return null;
-	if (request.body === null) return null;
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let total = 0;
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			total += value.byteLength;
-			if (total > maxBytes) {
-				await reader.cancel().catch(() => {});
-				return null;
-			}
-			chunks.push(value);
-		}
-	} catch {
-		return null;
-	}
-	const bytes = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return bytes;
 }
 
 /**

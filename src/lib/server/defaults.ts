@@ -22,7 +22,13 @@ export const DEFAULTS = Object.freeze({
 		/** Browsers keep 4096 bytes of name + value + attributes per cookie (RFC 6265 §6.1; S7). */
 		maxSetCookieBytes: 4096,
 		/** A session over this many chunks is refused rather than flooding the Cookie header (S6, S7). */
-		maxChunks: 8
+		maxChunks: 4,
+		/**
+		 * All the SDK's cookies of one request together (session and handoff result): Node answers 431
+		 * to request headers over 16 KiB and nginx 400 to a header line over 8 KiB by default, before
+		 * the app runs — on every request, sign-out included, until the cookie expires (S7).
+		 */
+		maxTotalBytes: 12 * 1024
 	}),
 	auth: Object.freeze({
 		/** Where `requireAuth` sends a signed-out user (seed 001). */

@@ -31,3 +31,6 @@ export {
 	type AcquireLeaseResult,
 	type RotateResult
 } from '../stores/refresh-token-family-rotation.js';
+// OIDC
+export type { OidcOptions, OidcClaims, AuthorizationParams } from './oidc/options.js';
+export type { AuthErrorInfo } from './oidc/errors.js';

@@ -55,7 +55,8 @@ export function safeReturnTo(
 	}
 	if (url.origin !== base.origin) return fallback;
 	const target = url.pathname + url.search + url.hash;
-	return isUnsafe(target) ? fallback : target;
+	// Percent-encoding can grow a value sixfold: the limit holds for what is emitted, too.
+	return target.length > MAX_RETURN_TO_LENGTH || isUnsafe(target) ? fallback : target;
 }
 
 /**

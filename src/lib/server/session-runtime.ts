@@ -32,8 +32,17 @@ export interface SessionRuntime {
 	readonly origin: URL | undefined;
 	/** The app URL of this request: the configured origin with the request's path and query. */
 	appUrl(event: Pick<RequestEvent, 'url'>): URL;
-	/** The signed-in value of `locals.auth` for a record. */
-	toAuth(record: SessionRecord, expiresAt: number, carryOverState?: Record<string, unknown> | null): SignedInAuth;
+	/**
+	 * The signed-in value of `locals.auth` for a record. `getAccessToken` replaces the default, which
+	 * answers the stored access token while it is unexpired (`createAuthHandle` passes one that
+	 * refreshes).
+	 */
+	toAuth(
+		record: SessionRecord,
+		expiresAt: number,
+		carryOverState?: Record<string, unknown> | null,
+		getAccessToken?: () => Promise<string | null>
+	): SignedInAuth;
 }
 
 export function parseOrigin(fn: string, origin: string | undefined): URL | undefined {
@@ -75,14 +84,14 @@ export function createSessionRuntime(fn: string, options: SessionRuntimeOptions)
 			if (!origin) return event.url;
 			return new URL(event.url.pathname + event.url.search, origin);
 		},
-		toAuth(record, expiresAt, carryOverState = null) {
+		toAuth(record, expiresAt, carryOverState = null, getAccessToken) {
 			const tokens = record.tokens;
 			return Object.freeze({
 				isAuthenticated: true as const,
 				user: record.user,
 				session: Object.freeze({ id: record.id, createdAt: record.createdAt, expiresAt, source: record.source }),
 				carryOverState: carryOverState ? Object.freeze(carryOverState) : null,
-				getAccessToken: async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null)
+				getAccessToken: getAccessToken ?? (async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null))
 			});
 		}
 	};

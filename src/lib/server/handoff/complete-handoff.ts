@@ -1,5 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { batchedCookies, CookieBatch } from '../../cookies/cookie-batch.js';
+import { cookiesWithPrefix } from '../../cookies/handoff-result-cookie.js';
 import { SessionTooLargeError, type SessionRecord } from '../../cookies/session-cookie.js';
 import { randomToken } from '../../crypto/base64url.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
@@ -30,8 +31,17 @@ function fail(runtime: HandoffRuntime, code: AuthErrorCode, message: string, cau
  * Runs one handoff arrival: parameter checks, the browser binding, the verify call, the session
  * conflict rule, then a new session. Every check that can fail without the network runs before the
  * verify call. Nothing is written unless everything passed, except deleting the spent transaction.
+ * Never throws: an unexpected fault is `server_error`, so the token still leaves the address bar.
  */
 export async function completeHandoff(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBatch): Promise<HandoffOutcome> {
+	try {
+		return await run(event, runtime, batch);
+	} catch (error) {
+		return fail(runtime, 'server_error', 'the handoff failed unexpectedly', error);
+	}
+}
+
+async function run(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBatch): Promise<HandoffOutcome> {
 	const params = event.url.searchParams;
 	const tokens = params.getAll('handoff_token');
 	const states = params.getAll('state');
@@ -104,12 +114,19 @@ export async function completeHandoff(event: RequestEvent, runtime: HandoffRunti
 	let expiresAt: number;
 	try {
 		expiresAt = await runtime.session.session.write(writes, url, record, present);
-		const attributes = runtime.session.session.attributes(url);
-		const fits = await runtime.session.handoffResult.write(writes, attributes, { sid: record.id, carryOverState: verified.carryOverState });
-		if (!fits) return fail(runtime, 'invalid_response', 'the carry-over state is too large to deliver');
+		const sessionBytes = writes.writes.reduce((sum, w) => sum + w.value.length, 0);
+		const header = event.request.headers.get('cookie') ?? '';
+		const results = runtime.session.handoffResult;
+		const fits = await results.write(
+			writes,
+			runtime.session.session.attributes(url),
+			{ sid: record.id, carryOverState: verified.carryOverState },
+			{ maxBytes: DEFAULTS.cookie.maxTotalBytes - sessionBytes, present: [...cookiesWithPrefix(header, results.marker).keys()] }
+		);
+		if (!fits) return fail(runtime, 'invalid_response', 'the carry-over state is too large to deliver in cookies');
 	} catch (error) {
 		if (error instanceof SessionTooLargeError) return fail(runtime, 'invalid_response', 'the verified tokens are too large for the session cookie');
-		throw error;
+		return fail(runtime, 'server_error', 'writing the session failed', error);
 	}
 	batch.writes.push(...writes.writes);
 	return { ok: true, auth: runtime.session.toAuth(record, expiresAt, verified.carryOverState), returnTo };

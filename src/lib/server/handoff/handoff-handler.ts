@@ -90,7 +90,7 @@ async function start(event: RequestEvent, runtime: HandoffRuntime): Promise<Resp
 		const target = await buildHandoffStart(event, batchedCookies(event.cookies, batch), runtime, event.url.searchParams.get('returnTo'));
 		return seeOther(event, target.href, batch);
 	} catch (error) {
-		const code = error instanceof AuthError ? error.code : 'network_error';
+		const code = error instanceof AuthError ? error.code : 'server_error';
 		try {
 			runtime.onError({ code, message: 'starting an app-initiated handoff failed', cause: error });
 		} catch {

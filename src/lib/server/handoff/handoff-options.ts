@@ -164,7 +164,9 @@ export function resolveHandoffOptions(fn: string, options: HandoffOptions): Hand
 		transactions: new TransactionStore({
 			secret: secrets,
 			cookieOptions: options.transactionCookieOptions,
-			...(session.origin ? { origin: session.origin } : {}),
+			// The origin decides Secure and the __Host- prefix that stops cookie tossing from a sibling
+			// subdomain; without options.origin the redirect URI's origin is the app's.
+			...(session.origin ? { origin: session.origin } : redirectUri ? { origin: new URL(redirectUri).origin } : {}),
 			clock
 		}),
 		verify: { url: verifyUrl, clientId: options.clientId, clientSecret: options.clientSecret, fetch: fetchFn, timeoutMs },

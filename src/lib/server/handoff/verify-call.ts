@@ -1,4 +1,6 @@
+import { fromUtf8 } from '../../crypto/base64url.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
+import { readBodyCapped } from '../../http/read-body.js';
 import type { AuthUser } from '../../types.js';
 
 /** What a verify endpoint vouched for, after its response passed every shape and binding check. */
@@ -8,7 +10,8 @@ export interface VerifiedHandoff {
 	readonly expiresIn: number;
 	readonly refreshToken?: string;
 	readonly user: AuthUser;
-	readonly session: { readonly id: string; readonly expiresAt?: number };
+	/** The authorization server's session id (kept for back-channel logout). */
+	readonly session: { readonly id: string };
 	readonly carryOverState: Record<string, unknown> | null;
 }
 
@@ -59,6 +62,7 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 		origin: config.appOrigin
 	};
 	if (config.clientSecret !== undefined) headers.authorization = basicAuth(config.clientId, config.clientSecret);
+	const signal = AbortSignal.timeout(config.timeoutMs);
 	let response: Response;
 	try {
 		response = await config.fetch(config.url, {
@@ -66,43 +70,38 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 			headers,
 			body: JSON.stringify({ handoff_token: handoff.token, state: handoff.state, client_id: config.clientId }),
 			redirect: 'manual',
-			signal: AbortSignal.timeout(config.timeoutMs)
+			signal
 		});
 	} catch (cause) {
-		const timeout = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+		const timeout = signal.aborted || (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError'));
 		throw new AuthError(timeout ? 'timeout' : 'network_error', timeout ? 'the verify endpoint did not answer in time' : 'the verify endpoint could not be reached', { cause });
 	}
-	const body = await readJson(response, config.timeoutMs);
+	const body = await readJson(response, signal);
 	if (response.status !== 200) {
 		const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
-		const code = typeof error === 'string' ? SERVER_ERRORS[error] : undefined;
-		throw new AuthError(code ?? 'verify_failed', `the verify endpoint answered ${response.status}${typeof error === 'string' ? ` (${error.slice(0, 64)})` : ''}`);
+		// Own properties only: "constructor" or "__proto__" must not smuggle a function into the closed code set.
+		const code = typeof error === 'string' && Object.hasOwn(SERVER_ERRORS, error) ? SERVER_ERRORS[error] : 'verify_failed';
+		const shown = typeof error === 'string' ? ` (${error.replace(/[^\w.-]/g, '').slice(0, 64)})` : '';
+		throw new AuthError(code, `the verify endpoint answered ${response.status}${shown}`);
 	}
 	if (body === undefined) throw new AuthError('invalid_response', 'the verify endpoint answered 200 without a JSON body');
 	return parseGrant(body, config.clientId);
 }
 
-async function readJson(response: Response, timeoutMs: number): Promise<unknown> {
+/** The JSON body, or undefined when it is not JSON; read under the same deadline as the request. */
+async function readJson(response: Response, signal: AbortSignal): Promise<unknown> {
 	const type = response.headers.get('content-type') ?? '';
 	if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
 		await response.body?.cancel().catch(() => {});
 		return undefined;
 	}
-	const declared = Number(response.headers.get('content-length') ?? '0');
-	if (declared > MAX_RESPONSE_BYTES) {
-		await response.body?.cancel().catch(() => {});
-		throw new AuthError('invalid_response', 'the verify endpoint answered with an oversized body');
+	const bytes = await readBodyCapped(response, MAX_RESPONSE_BYTES);
+	if (bytes === null) {
+		if (signal.aborted) throw new AuthError('timeout', 'the verify endpoint did not finish its answer in time');
+		throw new AuthError('invalid_response', 'the verify endpoint answered with an oversized or broken body');
 	}
-	let text: string;
-	try {
-		text = await Promise.race([
-			response.text(),
-			new Promise<never>((_, reject) => setTimeout(() => reject(new Error('body timeout')), timeoutMs))
-		]);
-	} catch (cause) {
-		throw new AuthError('timeout', 'the verify endpoint did not finish its answer in time', { cause });
-	}
-	if (text.length > MAX_RESPONSE_BYTES) throw new AuthError('invalid_response', 'the verify endpoint answered with an oversized body');
+	const text = fromUtf8(bytes);
+	if (text === null) return undefined;
 	try {
 		return JSON.parse(text);
 	} catch {
@@ -112,6 +111,11 @@ async function readJson(response: Response, timeoutMs: number): Promise<unknown>
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 16_384;
+// Profile fields travel in every request's cookie: an attacker's own account with a 20 KB name,
+// handed off to a victim, must not lock the victim's browser out with 431s (S7).
+const MAX_PROFILE_FIELD = 256;
+// A year: longer lifetimes are a misconfiguration, and Infinity would not survive sealing.
+const MAX_EXPIRES_IN = 365 * 24 * 60 * 60;
 
 function invalid(what: string): never {
 	throw new AuthError('invalid_response', `the verify response ${what}`);
@@ -129,18 +133,16 @@ function parseGrant(body: unknown, clientId: string): VerifiedHandoff {
 	}
 	if (!nonEmpty(token_type) || token_type.toLowerCase() !== 'bearer') invalid('has no Bearer "token_type"');
 	if (!nonEmpty(access_token)) invalid('has no "access_token"');
-	if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in <= 0) invalid('has no positive "expires_in"');
+	if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in <= 0 || expires_in > MAX_EXPIRES_IN) {
+		invalid('has no positive "expires_in" of at most a year');
+	}
 	if (refresh_token !== undefined && !nonEmpty(refresh_token)) invalid('has a malformed "refresh_token"');
-	if (!isObject(user) || !nonEmpty(user.id)) invalid('has no "user" with an "id"');
+	if (!isObject(user) || !nonEmpty(user.id) || user.id.length > MAX_PROFILE_FIELD) invalid('has no "user" with an "id" of at most 256 characters');
 	for (const field of ['email', 'name'] as const) {
-		if (user[field] !== undefined && typeof user[field] !== 'string') invalid(`has a malformed "user.${field}"`);
+		const value = user[field];
+		if (value !== undefined && (typeof value !== 'string' || value.length > MAX_PROFILE_FIELD)) invalid(`has a malformed or oversized "user.${field}"`);
 	}
 	if (!isObject(session) || !nonEmpty(session.id)) invalid('has no "session" with an "id"');
-	let sessionExpiresAt: number | undefined;
-	if (session.expiresAt !== undefined) {
-		sessionExpiresAt = typeof session.expiresAt === 'number' ? session.expiresAt : Date.parse(String(session.expiresAt));
-		if (!Number.isFinite(sessionExpiresAt)) invalid('has a malformed "session.expiresAt"');
-	}
 	if (carry_over_state !== undefined && carry_over_state !== null && !isObject(carry_over_state)) invalid('has a malformed "carry_over_state"');
 	return {
 		tokenType: 'Bearer',
@@ -152,7 +154,7 @@ function parseGrant(body: unknown, clientId: string): VerifiedHandoff {
 			...(typeof user.email === 'string' ? { email: user.email } : {}),
 			...(typeof user.name === 'string' ? { name: user.name } : {})
 		},
-		session: { id: session.id, ...(sessionExpiresAt === undefined ? {} : { expiresAt: sessionExpiresAt }) },
+		session: { id: session.id },
 		carryOverState: (carry_over_state as Record<string, unknown> | undefined) ?? null
 	};
 }

@@ -26,9 +26,10 @@ function runtimeFor(options: HandoffOptions | undefined): HandoffRuntime {
 	}
 	let runtime = resolved.get(options);
 	if (runtime) return runtime;
-	// The seed passes a fresh literal on each call; plain-data options are keyed by value.
-	const plain = Object.values(options).every((v) => typeof v !== 'function' && (typeof v !== 'object' || v === null || Array.isArray(v)));
-	const key = plain ? JSON.stringify(Object.entries(options).sort()) : undefined;
+	// The seed passes a fresh literal on each call: options of plain data (nested objects included)
+	// are keyed by value. Options holding functions (fetch, onError, clock) must be a module-level
+	// constant to be resolved once; otherwise every call resolves them anew.
+	const key = plainKey(options);
 	runtime = (key && byValue.get(key)) || resolveHandoffOptions('verifyHandoffToken', options);
 	resolved.set(options, runtime);
 	if (key && byValue.size < 32) byValue.set(key, runtime);
@@ -63,11 +64,23 @@ export async function verifyHandoffToken(event: RequestEvent, options?: HandoffO
 	const batch = new CookieBatch();
 	const outcome = await completeHandoff(event, runtime, batch);
 	batch.applyTo(event.cookies);
-	if (batch.size > 0) noStore(event);
+	// Success or failure, a page whose URL held a one-time token is neither cached nor leaked as a referrer.
+	if (event.url.searchParams.has('handoff_token')) noStore(event);
 	if (!outcome.ok) return { success: false, error: outcome.code };
 	state.handoffDone = true;
 	locals.auth = outcome.auth;
 	return { success: true, session: outcome.auth.session, user: outcome.auth.user };
+}
+
+function plainKey(options: object): string | undefined {
+	let plain = true;
+	const json = JSON.stringify(options, (_key, value) => {
+		if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') plain = false;
+		return value && typeof value === 'object' && !Array.isArray(value)
+			? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+			: value;
+	});
+	return plain ? json : undefined;
 }
 
 function noStore(event: RequestEvent) {

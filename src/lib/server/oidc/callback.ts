@@ -7,10 +7,9 @@ import { randomToken } from '../../crypto/base64url.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import type { SignedInAuth } from '../auth-context.js';
 import { DEFAULTS } from '../defaults.js';
-import { httpOptions } from '../discovery.js';
 import { safeReturnTo } from '../return-to.js';
 import type { StoredTokenSet } from '../refresh/token-vault.js';
-import { authorizationErrorCode, describe, tokenEndpointErrorCode } from './errors.js';
+import { authorizationErrorCode, describe, requestOptions, tokenEndpointErrorCode } from './errors.js';
 import type { OidcClaims, OidcRuntime } from './options.js';
 import { errorLocation, plain, seeOther } from './responses.js';
 
@@ -53,12 +52,10 @@ export async function finishSignIn(
 	if (method !== 'GET') return { response: plain(event, 405, 'Method Not Allowed', null, { allow: 'GET, HEAD' }) };
 
 	const url = event.url;
-	let states: string[] = [];
+	// Read before any check, so even a malformed callback spends the transactions it names (T5).
+	const states = new URLSearchParams(url.search).getAll('state');
 	try {
-		const params = parseCallback(url);
-		states = params.getAll('state');
-		const outcome = await complete(event, runtime, params, cookies, current, batch);
-		return outcome;
+		return await complete(event, runtime, parseCallback(url), cookies, current, batch);
 	} catch (error) {
 		const rejected =
 			error instanceof Rejected ? error : new Rejected(error instanceof AuthError ? error.code : 'server_error', describe(error), 303, { cause: error });
@@ -141,7 +138,7 @@ async function complete(
 	let userClaims: OidcClaims = claims;
 	if (runtime.fetchUserInfo && as.userinfo_endpoint) {
 		try {
-			const response = await oauth.userInfoRequest(as, runtime.client, tokens.accessToken, httpOptions(runtime.connection));
+			const response = await oauth.userInfoRequest(as, runtime.client, tokens.accessToken, requestOptions(runtime.connection));
 			// Its `sub` must be the ID token's (I10, OIDC Core §5.3.4).
 			const info = await oauth.processUserInfoResponse(as, runtime.client, claims.sub, response);
 			userClaims = { ...info, ...claims } as OidcClaims;
@@ -217,7 +214,7 @@ async function exchange(
 			validated,
 			tx.redirectUri,
 			tx.codeVerifier,
-			httpOptions(runtime.connection)
+			requestOptions(runtime.connection)
 		);
 		// nonce, iss, aud (+ azp when several audiences), exp, iat, sub, alg, auth_time vs max_age (I1–I5).
 		result = await oauth.processAuthorizationCodeResponse(as, runtime.client, response, {
@@ -242,6 +239,9 @@ async function exchange(
 	if (Array.isArray(claims.aud) && (claims.aud.length !== 1 || claims.aud[0] !== runtime.clientId)) {
 		throw new Rejected('invalid_token', 'the ID token names further audiences');
 	}
+	// oauth4webapi checks `azp` only when there are several audiences; OIDC Core §3.1.3.7 step 5 asks
+	// for it whenever it is present.
+	if (claims.azp !== undefined && claims.azp !== runtime.clientId) throw new Rejected('invalid_token', 'the ID token names another authorized party');
 	if (claims.iss !== as.issuer) throw new Rejected('invalid_token', 'the ID token names another issuer');
 	const issuedAt = Math.floor(now);
 	const lifetime = typeof result.expires_in === 'number' ? result.expires_in * 1000 : DEFAULTS.oidc.defaultAccessTokenLifetimeMs;

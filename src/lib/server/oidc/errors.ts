@@ -21,7 +21,14 @@ const AUTHORIZATION_ERRORS: Record<string, AuthErrorCode> = {
 	consent_required: 'login_required',
 	account_selection_required: 'login_required',
 	temporarily_unavailable: 'server_error',
-	server_error: 'server_error'
+	server_error: 'server_error',
+	// The server found this app's request invalid (a misconfiguration, or a tampered authorization URL).
+	invalid_request: 'invalid_request',
+	invalid_request_uri: 'invalid_request',
+	invalid_request_object: 'invalid_request',
+	unauthorized_client: 'invalid_request',
+	unsupported_response_type: 'invalid_request',
+	invalid_scope: 'invalid_request'
 };
 
 export function authorizationErrorCode(error: string): AuthErrorCode {
@@ -85,4 +92,13 @@ export function describe(error: unknown): string {
 	if (error instanceof oauth.ResponseBodyError) return `the server answered ${error.status} ${error.error}`;
 	if (error instanceof Error) return error.message.slice(0, 200);
 	return 'unknown error';
+}
+
+/** oauth4webapi options for the token, revocation and userinfo requests: injected fetch, timeout, http opt-in. */
+export function requestOptions(connection: { fetch: typeof fetch; timeoutMs: number; allowInsecureRequests: boolean }) {
+	return {
+		[oauth.customFetch]: connection.fetch,
+		[oauth.allowInsecureRequests]: connection.allowInsecureRequests,
+		signal: AbortSignal.timeout(connection.timeoutMs)
+	};
 }

@@ -3,9 +3,8 @@ import * as oauth from 'oauth4webapi';
 import { CookieBatch } from '../../cookies/cookie-batch.js';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { randomToken } from '../../crypto/base64url.js';
-import { httpOptions } from '../discovery.js';
 import { issuerKey } from './claims.js';
-import { describe } from './errors.js';
+import { describe, requestOptions } from './errors.js';
 import type { OidcRuntime } from './options.js';
 import { plain, seeOther } from './responses.js';
 
@@ -65,7 +64,7 @@ export async function signOut(
 	if (as?.revocation_endpoint && ownSession && refreshToken && runtime.revokeOnSignOut) {
 		try {
 			const response = await oauth.revocationRequest(as, runtime.client, runtime.clientAuth, refreshToken, {
-				...httpOptions(runtime.connection),
+				...requestOptions(runtime.connection),
 				additionalParameters: { token_type_hint: 'refresh_token' }
 			});
 			await oauth.processRevocationResponse(response);

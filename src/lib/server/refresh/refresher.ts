@@ -4,9 +4,8 @@ import { randomToken } from '../../crypto/base64url.js';
 import type { AuthErrorCode } from '../../errors.js';
 import { RefreshTokenStorageError, type RefreshTokenFamily } from '../../stores/refresh-token-family-store.js';
 import { DEFAULTS } from '../defaults.js';
-import { httpOptions } from '../discovery.js';
 import { refreshedIdTokenMismatch, storedIdTokenClaims } from '../oidc/claims.js';
-import { describe, isTransient, tokenEndpointErrorCode } from '../oidc/errors.js';
+import { describe, isTransient, requestOptions, tokenEndpointErrorCode } from '../oidc/errors.js';
 import type { OidcRuntime } from '../oidc/options.js';
 import type { StoredTokenSet } from './token-vault.js';
 
@@ -71,6 +70,8 @@ const LATEST_LIMIT = 10_000;
  */
 export function createRefresher(runtime: OidcRuntime): Refresher {
 	const inflight = new Map<string, Promise<RefreshOutcome>>();
+	// Per family generation: no token request before this (after a transient failure), whoever asks.
+	const backoff = new Map<string, number>();
 	const latest = new Map<string, { generation: number; tokens: StoredTokenSet; rotatedAtMs: number; user: SessionRecord['user'] }>();
 	const { rotation, store, vault, clock } = runtime;
 
@@ -111,6 +112,13 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 			runtime.onError({ code: 'store_unavailable', phase: 'refresh', message: 'revoking the family failed', cause: error });
 		}
 		return { kind: 'ended', code };
+	}
+
+	/** After a transient failure: retry soon when the access token is about to expire, else after retryAfterMs. */
+	function retryLater(record: Refreshable): RefreshOutcome {
+		const now = clock();
+		const remaining = record.tokens.expiresAt - now;
+		return { kind: 'unchanged', retryAt: now + Math.min(DEFAULTS.refresh.retryAfterMs, Math.max(250, remaining / 2)) };
 	}
 
 	function unavailable(cause: unknown): RefreshOutcome {
@@ -181,12 +189,12 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 		} catch (error) {
 			await release();
 			runtime.onError({ code: tokenEndpointErrorCode(error), phase: 'refresh', message: describe(error), cause: error });
-			return { kind: 'unchanged', retryAt: clock() + DEFAULTS.refresh.retryAfterMs };
+			return retryLater(record);
 		}
 
 		let result: oauth.TokenEndpointResponse;
 		try {
-			const response = await oauth.refreshTokenGrantRequest(as, runtime.client, runtime.clientAuth, refreshToken, httpOptions(runtime.connection));
+			const response = await oauth.refreshTokenGrantRequest(as, runtime.client, runtime.clientAuth, refreshToken, requestOptions(runtime.connection));
 			result = await oauth.processRefreshTokenResponse(as, runtime.client, response);
 		} catch (error) {
 			const code = tokenEndpointErrorCode(error);
@@ -195,7 +203,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 				runtime.discovery.invalidate();
 				await release();
 				runtime.onError({ code, phase: 'refresh', message: describe(error), cause: error });
-				return { kind: 'unchanged', retryAt: clock() + DEFAULTS.refresh.retryAfterMs };
+				return retryLater(record);
 			}
 			// invalid_grant (revoked grant, reused token), or an answer that cannot be trusted: the refresh
 			// token may already be spent, so it is never sent again.
@@ -304,7 +312,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 				}
 			}
 		}
-		return { kind: 'unchanged', retryAt: clock() + DEFAULTS.refresh.retryAfterMs };
+		return retryLater(record);
 	}
 
 	return {
@@ -314,10 +322,22 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 			const key = `${record.family.id}:${record.family.generation}`;
 			let pending = inflight.get(key);
 			if (!pending) {
+				const notBefore = backoff.get(key);
+				if (notBefore !== undefined) {
+					if (clock() < notBefore) return Promise.resolve({ kind: 'unchanged', retryAt: notBefore });
+					backoff.delete(key);
+				}
 				pending = run(record)
+					.then((outcome) => {
+						if (outcome.kind === 'unchanged' && Number.isFinite(outcome.retryAt)) {
+							if (backoff.size >= LATEST_LIMIT) backoff.delete(backoff.keys().next().value as string);
+							backoff.set(key, outcome.retryAt);
+						}
+						return outcome;
+					})
 					.catch((error: unknown): RefreshOutcome => {
 						runtime.onError({ code: 'server_error', phase: 'refresh', message: describe(error), cause: error });
-						return { kind: 'unchanged', retryAt: clock() + DEFAULTS.refresh.retryAfterMs };
+						return retryLater(record);
 					})
 					.finally(() => inflight.delete(key));
 				inflight.set(key, pending);

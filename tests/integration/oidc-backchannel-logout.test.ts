@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../support/app-server.js';
+import { signOutAtIdp } from '../support/idp-login.js';
+import {
+	BrowserCookieJar,
+	openSession,
+	sessionCookieHeader,
+	signIn,
+	sleep,
+	startOidcStack,
+	type OidcStack
+} from '../support/oidc-stack.js';
+
+// Two instances of the app (A and B) share a Redis family store; the IdP's back-channel logout
+// reaches A only. A ends the named session at once, B within its check interval (500 ms here).
+const prefix = `sso-test:bcl:${randomUUID()}:`;
+const CHECK_MS = 500;
+let stack: OidcStack;
+let instanceB: RunningApp;
+const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+
+beforeAll(async () => {
+	await redis.connect();
+	stack = await startOidcStack({
+		backchannel: true,
+		env: { SSO_FAMILY_STORE: 'redis', SSO_REDIS_PREFIX: prefix, SSO_SESSION_CHECK_INTERVAL_MS: String(CHECK_MS) }
+	});
+	instanceB = await startApp({ ...stack.env, ORIGIN: stack.app.url });
+});
+afterAll(async () => {
+	await instanceB?.stop();
+	await stack?.stop();
+	const keys = await redis.keys(`${prefix}*`);
+	if (keys.length > 0) await redis.del(...keys);
+	redis.disconnect();
+});
+beforeEach(() => {
+	stack.backchannelDeliveries.length = 0;
+});
+
+async function who(base: string, cookie: string) {
+	const res = await fetch(`${base}/api/whoami`, { headers: { cookie }, redirect: 'manual' });
+	return (await res.json()) as { isAuthenticated: boolean };
+}
+
+async function session(login: string) {
+	const jar = new BrowserCookieJar();
+	await signIn(stack, jar, { login });
+	const cookie = sessionCookieHeader(stack, jar);
+	return { jar, cookie, record: (await openSession(cookie))! };
+}
+
+const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** A logout token signed with the IdP's own key. */
+function logoutToken(claims: Record<string, unknown>, header: Record<string, unknown> = { typ: 'logout+jwt' }) {
+	return stack.idp.signJwt(
+		{ iss: stack.idp.issuer, aud: stack.clientId, iat: Math.floor(Date.now() / 1000), jti: randomUUID(), events: { [EVENT]: {} }, ...claims },
+		header
+	);
+}
+
+/**
+ * POSTs a logout token to an instance the way the IdP does, plus the `Origin` SvelteKit's production
+ * CSRF check needs (both instances serve the public origin of A).
+ */
+function deliver(token: string, base = stack.app.url) {
+	return fetch(`${base}/auth/backchannel-logout`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded', origin: stack.app.url },
+		body: new URLSearchParams({ logout_token: token })
+	});
+}
+
+describe('back-channel logout (OIDC Back-Channel Logout 1.0)', () => {
+	it('the IdP ending its session ends the browser session: at once on the instance it reached, within the check interval on the other', async () => {
+		const { jar, cookie, record } = await session('erin');
+		expect(record.idp?.sid).toEqual(expect.any(String));
+		const other = await session('erin');
+		expect(await who(stack.app.url, cookie)).toMatchObject({ isAuthenticated: true });
+		expect(await who(instanceB.url, cookie)).toMatchObject({ isAuthenticated: true });
+
+		// The user signs out at the IdP (its own end_session page): the IdP POSTs a logout token.
+		await signOutAtIdp(`${stack.idp.issuer}/session/end?client_id=${stack.clientId}`, { jar });
+		expect(stack.backchannelDeliveries).toEqual([{ status: 200 }]);
+
+		const onA = await fetch(`${stack.app.url}/api/whoami`, { headers: { cookie }, redirect: 'manual' });
+		expect(((await onA.json()) as { isAuthenticated: boolean }).isAuthenticated).toBe(false);
+		expect(onA.headers.getSetCookie().some((c) => c.startsWith('sso=;') && /Max-Age=0/.test(c))).toBe(true);
+		await sleep(CHECK_MS + 100);
+		expect(await who(instanceB.url, cookie)).toMatchObject({ isAuthenticated: false });
+		// Another IdP session of the same user (another sid) is not named by the token.
+		expect(await who(stack.app.url, other.cookie)).toMatchObject({ isAuthenticated: true });
+		expect(await who(instanceB.url, other.cookie)).toMatchObject({ isAuthenticated: true });
+	});
+
+	it('rejects logout tokens that fail a check (400) and leaves the session; the valid token ends it', async () => {
+		const { cookie, record } = await session('frank');
+		const sid = record.idp!.sid!;
+		const now = Math.floor(Date.now() / 1000);
+		const bad: [string, Promise<string>][] = [
+			['wrong audience', logoutToken({ sid, aud: 'other-client' })],
+			['extra audience', logoutToken({ sid, aud: [stack.clientId, 'other-client'] })],
+			['wrong issuer', logoutToken({ sid, iss: 'https://evil.example' })],
+			['no events', logoutToken({ sid, events: undefined })],
+			['wrong event', logoutToken({ sid, events: { 'http://schemas.openid.net/event/other': {} } })],
+			['nonce present', logoutToken({ sid, nonce: 'n' })],
+			['neither sid nor sub', logoutToken({})],
+			['no jti', logoutToken({ sid, jti: undefined })],
+			['no iat', logoutToken({ sid, iat: undefined })],
+			['issued long ago', logoutToken({ sid, iat: now - 3600 })],
+			['an ID token (typ JWT)', logoutToken({ sid }, { typ: 'JWT' })],
+			['alg none', Promise.resolve(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: stack.idp.issuer, aud: stack.clientId, iat: now, jti: randomUUID(), events: { [EVENT]: {} }, sid })).toString('base64url')}.`)],
+			['bad signature', logoutToken({ sid }).then((t) => `${t.slice(0, -6)}AAAAAA`)]
+		];
+		for (const [, token] of bad) {
+			const res = await deliver(await token);
+			expect(res.status).toBe(400);
+			expect(res.headers.get('cache-control')).toBe('no-store');
+			expect(await res.json()).toEqual({ error: 'invalid_request' });
+		}
+		expect(await who(stack.app.url, cookie)).toMatchObject({ isAuthenticated: true });
+		expect((await fetch(`${stack.app.url}/auth/backchannel-logout`)).status).toBe(405);
+
+		const valid = await logoutToken({ sid });
+		expect((await deliver(valid)).status).toBe(200);
+		expect(await who(stack.app.url, cookie)).toMatchObject({ isAuthenticated: false });
+		// The same token again (jti replay), on either instance: refused.
+		expect((await deliver(valid)).status).toBe(400);
+		expect((await deliver(valid, instanceB.url)).status).toBe(400);
+	});
+
+	it('a logout token naming only the subject ends every session of that user created before it', async () => {
+		const one = await session('grace');
+		const two = await session('grace');
+		const bystander = await session('heidi');
+		expect((await deliver(await logoutToken({ sub: 'grace' }))).status).toBe(200);
+		expect(await who(stack.app.url, one.cookie)).toMatchObject({ isAuthenticated: false });
+		expect(await who(stack.app.url, two.cookie)).toMatchObject({ isAuthenticated: false });
+		expect(await who(stack.app.url, bystander.cookie)).toMatchObject({ isAuthenticated: true });
+		// Signing in again afterwards works.
+		await sleep(5);
+		const again = await session('grace');
+		expect(await who(stack.app.url, again.cookie)).toMatchObject({ isAuthenticated: true });
+	});
+});

@@ -1,0 +1,149 @@
+// Builds the installed-package fixture: the packed tarball, and a fresh SvelteKit app (sv create,
+// offline templates) that installs it as an ordinary dependency. Everything lives under tests/.tmp/
+// (git-ignored); npm's own cache is the only thing read or written outside it.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seedExampleFiles } from './seed-example.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** sv is pinned: its templates are bundled, so `sv create` needs no network once sv itself is cached. */
+export const SV = 'sv@0.17.1';
+
+export interface StepResult {
+	code: number | null;
+	output: string;
+	ms: number;
+}
+
+/** Runs a command to completion without blocking the worker; throws with the output tail on failure. */
+export function run(
+	command: string,
+	args: string[],
+	options: { cwd: string; env?: Record<string, string | undefined>; allowFailure?: boolean; timeoutMs?: number }
+): Promise<StepResult> {
+	const started = Date.now();
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {
+			cwd: options.cwd,
+			env: { ...process.env, ...options.env },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let output = '';
+		child.stdout.on('data', (d) => (output += d));
+		child.stderr.on('data', (d) => (output += d));
+		const timer = setTimeout(() => child.kill('SIGTERM'), options.timeoutMs ?? 300_000);
+		child.on('error', (error) => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			const result = { code, output, ms: Date.now() - started };
+			if (code !== 0 && !options.allowFailure) {
+				reject(new Error(`\`${command} ${args.join(' ')}\` (in ${options.cwd}) exited ${code}:\n${output.slice(-6000)}`));
+			} else resolve(result);
+		});
+	});
+}
+
+export interface PackedPackage {
+	/** Absolute path of the .tgz */
+	tarball: string;
+	/** Paths inside the tarball, without the leading `package/`. */
+	files: string[];
+	/** Where the tarball was extracted (its `package/` folder). */
+	unpacked: string;
+	/** The packed package.json. */
+	manifest: {
+		name: string;
+		version: string;
+		exports: Record<string, Record<string, string>>;
+		dependencies?: Record<string, string>;
+		peerDependencies?: Record<string, string>;
+	};
+}
+
+/**
+ * `npm pack` in the repository, as `npm publish` would: npm runs `prepack` (svelte-kit sync,
+ * svelte-package, publint) and `prepare` first, then packs what package.json `files` selects.
+ */
+export async function packPackage(work: string, timings: Record<string, number>): Promise<PackedPackage> {
+	mkdirSync(work, { recursive: true });
+	const pack = await run('npm', ['pack', '--pack-destination', work, '--loglevel', 'warn'], { cwd: ROOT });
+	timings.pack = pack.ms;
+	const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
+	if (!tgz) throw new Error(`npm pack wrote no tarball into ${work}:\n${pack.output}`);
+	const tarball = join(work, tgz);
+	const listing = await run('tar', ['-tzf', tarball], { cwd: work });
+	const files = listing.output
+		.split('\n')
+		.filter(Boolean)
+		.map((p) => p.replace(/^package\//, ''))
+		.sort();
+	const unpackedRoot = join(work, 'unpacked');
+	mkdirSync(unpackedRoot, { recursive: true });
+	await run('tar', ['-xzf', tarball, '-C', unpackedRoot], { cwd: work });
+	const unpacked = join(unpackedRoot, 'package');
+	const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));
+	return { tarball, files, unpacked, manifest };
+}
+
+export interface FreshApp {
+	dir: string;
+	/** Versions npm resolved in the app, for the report. */
+	versions: Record<string, string>;
+}
+
+/**
+ * A fresh app as a newcomer makes it: `sv create` (minimal, TypeScript, no add-ons), then the packed
+ * tarball and adapter-node as ordinary dependencies, then seed 001's example files.
+ */
+export async function createFreshApp(work: string, pkg: PackedPackage, timings: Record<string, number>): Promise<FreshApp> {
+	const dir = join(work, 'app');
+	const create = await run('npm', ['exec', '--yes', SV, '--', 'create', '--template', 'minimal', '--types', 'ts', '--no-add-ons', '--no-install', dir], {
+		cwd: work
+	});
+	timings.create = create.ms;
+
+	const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+	const appManifestPath = join(dir, 'package.json');
+	const app = JSON.parse(readFileSync(appManifestPath, 'utf8'));
+	delete app.devDependencies['@sveltejs/adapter-auto'];
+	// adapter-node is the one the project tests with (adapter-node 5 for SvelteKit 2).
+	app.devDependencies['@sveltejs/adapter-node'] = rootManifest.devDependencies['@sveltejs/adapter-node'];
+	app.dependencies = { [pkg.manifest.name]: `file:../${pkg.tarball.split('/').pop()}` };
+	// TOOLCHAIN.md's npm trap: adapter-node 5 pulls a rollup whose platform packages are missing from
+	// the registry; the project pins the override, and so must an app that installs adapter-node 5.
+	app.overrides = { ...app.overrides, ...rootManifest.overrides };
+	writeFileSync(appManifestPath, JSON.stringify(app, null, '\t') + '\n');
+
+	for (const [path, content] of Object.entries(seedExampleFiles)) {
+		mkdirSync(dirname(join(dir, path)), { recursive: true });
+		writeFileSync(join(dir, path), content);
+	}
+
+	const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel', 'error'], { cwd: dir });
+	timings.install = install.ms;
+
+	const versions: Record<string, string> = {};
+	for (const name of ['@sveltejs/kit', '@sveltejs/adapter-node', 'svelte', 'vite', pkg.manifest.name]) {
+		versions[name] = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+	}
+	return { dir, versions };
+}
+
+/** `vite build` of the app (adapter-node, into `build/`), with the build-time env the seed's /callback reads. */
+export async function buildApp(app: FreshApp, env: Record<string, string>, timings: Record<string, number>): Promise<void> {
+	const build = await run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], {
+		cwd: app.dir,
+		env: { ...env, NODE_ENV: 'production' }
+	});
+	timings.build = build.ms;
+}
+
+export function removeWork(work: string): void {
+	rmSync(work, { recursive: true, force: true });
+}

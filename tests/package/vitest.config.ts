@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// The installed-package test (STYLE.md §11, "ship what you tested"): packs the package, installs the
+// tarball into a fresh SvelteKit app, builds it for production and drives it over HTTP against the dev
+// IdP. A project of its own, outside the root config, because it needs the registry (or npm's cache)
+// and takes a minute: `vitest run --config tests/package/vitest.config.ts`.
+export default defineConfig({
+	root: fileURLToPath(new URL('../..', import.meta.url)),
+	test: {
+		name: 'package',
+		include: ['tests/package/**/*.test.ts'],
+		environment: 'node',
+		testTimeout: 60_000,
+		// pack + scaffold + npm install + svelte-check + vite build, on a 2-core machine
+		hookTimeout: 600_000,
+		fileParallelism: false
+	}
+});

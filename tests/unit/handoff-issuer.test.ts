@@ -427,3 +427,23 @@ describe('createHandoffIssuer: binding to client, state and issuer', () => {
 		expect((await issuer.redeem(token, BINDING)).ok).toBe(true);
 	});
 });
+
+describe('createHandoffIssuer: sizes the app accepts', () => {
+	it('moves inline state to the store when a long state would push the token past 4096 characters', async () => {
+		const { issuer } = setup();
+		const state = 's'.repeat(512);
+		const token = await issuer.mint({ clientId: 'app', sub: 'u'.repeat(500), state, carryOverState: stateOfSize(2000) });
+		expect(token.length).toBeLessThanOrEqual(4096);
+		expect(decodePayload(token).cck).toBe(true);
+		expect(await issuer.redeem(token, { clientId: 'app', state })).toMatchObject({ ok: true, carryOverState: stateOfSize(2000) });
+		// control: with a short state the same carry-over stays inline
+		const short = await issuer.mint({ clientId: 'app', sub: 'u', state: 'st', carryOverState: stateOfSize(2000) });
+		expect(decodePayload(short).cos).toEqual(stateOfSize(2000));
+	});
+
+	it('refuses a state longer than the app accepts', async () => {
+		const { issuer } = setup();
+		await expect(issuer.mint({ clientId: 'app', sub: 'u', state: 's'.repeat(513) })).rejects.toThrow(/state must be at most 512/);
+		await expect(issuer.mint({ clientId: 'app', sub: 'u', state: 's'.repeat(512) })).resolves.toBeTypeOf('string');
+	});
+});

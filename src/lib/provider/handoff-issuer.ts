@@ -1,3 +1,4 @@
+import { HANDOFF_LIMITS } from '../handoff-limits.js';
 import { systemClock, type Clock } from '../clock.js';
 import { utf8 } from '../crypto/base64url.js';
 import { deriveMacKey } from '../crypto/keys.js';
@@ -120,7 +121,7 @@ export interface HandoffIssuer {
 	 * recorded in the store before it is returned, so it can be redeemed exactly once.
 	 *
 	 * @throws {TypeError} `ERR_INVALID_ARGUMENT` for an empty `clientId`, `sub` or `state`, carry-over
-	 * state that is not a JSON-serializable plain object, or a token that would exceed 8192 characters.
+	 * state that is not a JSON-serializable plain object, or a token that would exceed 4096 characters.
 	 * @throws {AuthError} `store_unavailable` when the store failed to record the token.
 	 */
 	mint(input: MintHandoffInput): Promise<string>;
@@ -223,8 +224,11 @@ export function createHandoffIssuer(options: HandoffIssuerOptions): HandoffIssue
 					throw misuse('ERR_INVALID_ARGUMENT', `${where}: ${name} must be a non-empty string`);
 				}
 			}
+			if (state.length > HANDOFF_LIMITS.maxStateLength) {
+				throw misuse('ERR_INVALID_ARGUMENT', `${where}: state must be at most ${HANDOFF_LIMITS.maxStateLength} characters (the app refuses longer ones)`);
+			}
 			const carry = carryOverState === undefined ? undefined : normalizeCarryOver(where, carryOverState);
-			const claimCheck = carry !== undefined && carry.bytes > HANDOFF_INLINE_STATE_MAX_BYTES;
+			let claimCheck = carry !== undefined && carry.bytes > HANDOFF_INLINE_STATE_MAX_BYTES;
 
 			const iat = Math.floor(clock() / 1000);
 			const payload: HandoffTokenPayload = {
@@ -241,7 +245,14 @@ export function createHandoffIssuer(options: HandoffIssuerOptions): HandoffIssue
 				else payload.cos = carry.value;
 			}
 			const [signingKey] = await ready;
-			const token = await signHandoffToken(payload, signingKey);
+			let token = await signHandoffToken(payload, signingKey);
+			if (token.length > MAX_HANDOFF_TOKEN_LENGTH && payload.cos !== undefined) {
+				// Inline state that, with a long state or sub, would overflow the URL goes to the store instead.
+				delete payload.cos;
+				payload.cck = true;
+				claimCheck = true;
+				token = await signHandoffToken(payload, signingKey);
+			}
 			if (token.length > MAX_HANDOFF_TOKEN_LENGTH) {
 				throw misuse(
 					'ERR_INVALID_ARGUMENT',
@@ -250,7 +261,7 @@ export function createHandoffIssuer(options: HandoffIssuerOptions): HandoffIssue
 			}
 
 			const entry: Record<string, unknown> = { kind: ENTRY_KIND };
-			if (claimCheck) entry.cos = carry.value;
+			if (claimCheck && carry !== undefined) entry.cos = carry.value;
 			try {
 				await store.set(payload.jti, entry, ttlSeconds + HANDOFF_STORE_GRACE_SECONDS);
 			} catch (cause) {

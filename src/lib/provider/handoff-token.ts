@@ -1,3 +1,4 @@
+import { HANDOFF_LIMITS } from '../handoff-limits.js';
 import { base64urlToBytes, bytesToBase64url, fromUtf8, utf8 } from '../crypto/base64url.js';
 
 // The compact handoff token: `base64url(payload JSON) "." base64url(HMAC-SHA256)`. Internal to the
@@ -14,7 +15,7 @@ export const HANDOFF_TOKEN_MAC_LABEL = 'sveltekit-sso/handoff-token/v1';
  * Longest token redeem looks at. Mint refuses to produce a longer one, so every minted token stays
  * redeemable; anything longer is not ours and is rejected before any decoding (row H10).
  */
-export const MAX_HANDOFF_TOKEN_LENGTH = 8192;
+export const MAX_HANDOFF_TOKEN_LENGTH = HANDOFF_LIMITS.maxTokenLength;
 
 const MAC_BYTES = 32;
 

@@ -1,3 +1,5 @@
+import { HANDOFF_LIMITS } from '../handoff-limits.js';
+
 /**
  * Every secure default of the SDK, in one literal. Options are spread over these; where a default
  * exists to stop an attack, the reference is beside it.
@@ -40,9 +42,9 @@ export const DEFAULTS = Object.freeze({
 		verifyEndpoint: '/auth/external/handoff/verify',
 		errorRedirect: '/login',
 		timeoutMs: 5_000,
-		/** Larger tokens are refused before any network call (H10). */
-		maxTokenLength: 4_096,
-		maxStateLength: 512
+		/** Larger tokens and states are refused before any network call (H10). */
+		maxTokenLength: HANDOFF_LIMITS.maxTokenLength,
+		maxStateLength: HANDOFF_LIMITS.maxStateLength
 	}),
 	oidc: Object.freeze({
 		/** The first is the redirect URI's path (seed 001 `callbackPaths`). */

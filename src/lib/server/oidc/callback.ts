@@ -52,8 +52,9 @@ export async function finishSignIn(
 	if (method !== 'GET') return { response: plain(event, 405, 'Method Not Allowed', null, { allow: 'GET, HEAD' }) };
 
 	const url = event.url;
-	// Read before any check, so even a malformed callback spends the transactions it names (T5).
-	const states = new URLSearchParams(url.search).getAll('state');
+	// Every transaction the callback names is spent, success or failure, malformed or not (T5, C9).
+	// The deletion goes into the response; the reads below still see the request's cookies.
+	for (const state of new Set(new URLSearchParams(url.search).getAll('state').slice(0, 4))) runtime.transactions.delete(cookies, state);
 	try {
 		return await complete(event, runtime, parseCallback(url), cookies, current, batch);
 	} catch (error) {
@@ -65,8 +66,6 @@ export async function finishSignIn(
 			message: rejected.message,
 			...(rejected.cause === undefined ? {} : { cause: rejected.cause })
 		});
-		// Whatever failed, the transaction is spent (T5, C9): a replay of this URL finds nothing.
-		for (const state of new Set(states.slice(0, 4))) runtime.transactions.delete(cookies, state);
 		if (rejected.status === 400) return { response: plain(event, 400, 'Bad Request', batch) };
 		return { response: seeOther(event, errorLocation(runtime, event, rejected.code), batch) };
 	}
@@ -109,7 +108,6 @@ async function complete(
 		redirectUri,
 		kind: 'oidc'
 	});
-	runtime.transactions.delete(cookies, state);
 	// No transaction for this state in this browser: login CSRF, a replayed or bookmarked callback, an
 	// expired or foreign transaction (C1, C2, C3, C8, C9). Rejected before any network call.
 	if (!tx || !isOpenedTransaction(tx)) throw new Rejected('invalid_state', 'no transaction in this browser matches the callback state');

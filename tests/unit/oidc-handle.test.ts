@@ -1,0 +1,311 @@
+import type { RequestEvent } from '@sveltejs/kit';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it, vi } from 'vitest';
+import { createAuthHandle, type AuthHandleOptions } from '../../src/lib/server/auth-handle.js';
+import type { ServerAuthContext } from '../../src/lib/server/auth-context.js';
+import type { AuthErrorInfo } from '../../src/lib/server/oidc/errors.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
+import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
+import { CookieJar } from '../support/kit-cookies.js';
+import { createFakeAs, fakeEvent, type FakeAs } from '../support/oidc-fake-as.js';
+
+const APP = 'https://app.example';
+const SECRET = 'handle-unit-secret-handle-unit-secret-00';
+const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+type Options = Partial<AuthHandleOptions>;
+
+async function setup(options: Options & { as?: FakeAs } = {}) {
+	const { as: givenAs, ...rest } = options;
+	const as = givenAs ?? (await createFakeAs({ clientId: 'app' }));
+	const errors: AuthErrorInfo[] = [];
+	const clock = { now: Date.now() };
+	const store = (rest.familyStore as RefreshTokenFamilyStore | undefined) ?? new InMemoryRefreshTokenFamilyStore({ clock: () => clock.now });
+	const handle = createAuthHandle({
+		issuer: as.issuer,
+		clientId: 'app',
+		clientSecret: 'app-secret',
+		origin: APP,
+		secret: SECRET,
+		fetch: as.fetch,
+		timeoutMs: 300,
+		refreshLeaseMs: 1_000,
+		clock: () => clock.now,
+		onError: (info) => errors.push(info),
+		...rest,
+		familyStore: store
+	});
+	const jar = new CookieJar();
+	async function call(path: string, init: RequestInit = {}, resolve?: (event: RequestEvent) => Response | Promise<Response>) {
+		const { event, kit } = fakeEvent(`${APP}${path}`, { ...init, cookie: jar.header() });
+		const response = await handle({ event, resolve: async (e) => (resolve ? resolve(e) : new Response('page')) });
+		const setCookies = [...response.headers.getSetCookie(), ...kit.setCookies()];
+		jar.apply(setCookies);
+		return { response, setCookies, auth: (event.locals as { auth?: ServerAuthContext }).auth, event };
+	}
+	async function signIn(returnTo = '/dashboard') {
+		const login = await call(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+		const location = new URL(login.response.headers.get('location')!);
+		const code = as.issueCode(location.href);
+		const query = new URLSearchParams({ code, state: location.searchParams.get('state')!, iss: as.issuer });
+		return { login, location, callback: await call(`/auth/callback?${query}`) };
+	}
+	return { as, handle, jar, call, signIn, errors, clock, store };
+}
+
+const sessionWritten = (setCookies: string[]) => setCookies.some((c) => c.startsWith('__Host-sso=') && !/Max-Age=0/.test(c));
+
+describe('sign-in and callback through the hook', () => {
+	it('signs in: 303 to the authorization endpoint, then the callback writes a session and returns to returnTo', async () => {
+		const { signIn, call, as } = await setup({ authorizationParams: { ui_locales: 'de' }, prompt: 'login' });
+		const { location, callback } = await signIn('/dashboard?x=1');
+		expect(location.origin + location.pathname).toBe(`${as.issuer}/authorize`);
+		expect(Object.fromEntries(location.searchParams)).toMatchObject({
+			client_id: 'app',
+			redirect_uri: `${APP}/auth/callback`,
+			response_type: 'code',
+			scope: 'openid profile email offline_access',
+			code_challenge_method: 'S256',
+			ui_locales: 'de',
+			prompt: 'login'
+		});
+		expect(callback.response.status).toBe(303);
+		expect(callback.response.headers.get('location')).toBe('/dashboard?x=1');
+		expect(sessionWritten(callback.setCookies)).toBe(true);
+		const page = await call('/dashboard');
+		expect(page.auth).toMatchObject({ isAuthenticated: true, user: { id: 'alice' }, session: { source: 'oidc' } });
+		expect(await (page.auth as { getAccessToken(): Promise<string | null> }).getAccessToken()).toMatch(/^at-/);
+	});
+
+	it('answers only GET (and HEAD, without side effects) on the login path', async () => {
+		const { call } = await setup();
+		expect((await call('/auth/login', { method: 'POST' })).response.status).toBe(405);
+		const head = await call('/auth/login', { method: 'HEAD' });
+		expect(head.response.status).toBe(200);
+		expect(head.setCookies).toEqual([]);
+	});
+
+	it('forwards prompt and login_hint from the login query, and only well-formed ones', async () => {
+		const { call } = await setup();
+		const ok = new URL((await call('/auth/login?prompt=select_account&login_hint=ada%40example.com')).response.headers.get('location')!);
+		expect([ok.searchParams.get('prompt'), ok.searchParams.get('login_hint')]).toEqual(['select_account', 'ada@example.com']);
+		const bad = new URL((await call('/auth/login?prompt=evil&login_hint=%0Aevil')).response.headers.get('location')!);
+		expect([bad.searchParams.get('prompt'), bad.searchParams.get('login_hint')]).toEqual([null, null]);
+	});
+
+	it('C12: an HTML body or a hang at the token endpoint ends in an error redirect, no session, transaction cleared', async () => {
+		for (const [fault, code] of [
+			[(as: FakeAs) => as.tokenResponses.push(() => new Response('<html>oops</html>', { status: 500, headers: { 'content-type': 'text/html' } })), 'server_error'],
+			[(as: FakeAs) => as.tokenResponses.push(() => new Response('<html>ok?</html>', { status: 200, headers: { 'content-type': 'text/html' } })), 'invalid_response'],
+			[(as: FakeAs) => (as.tokenDelayMs = 2_000), 'timeout']
+		] as const) {
+			const { signIn, as } = await setup();
+			fault(as);
+			const { callback, location } = await signIn();
+			expect(callback.response.status).toBe(303);
+			expect(callback.response.headers.get('location')).toBe(`/login?error=${code}`);
+			expect(sessionWritten(callback.setCookies)).toBe(false);
+			expect(callback.setCookies.filter((c) => c.includes(`txn_${location.searchParams.get('state')}=;`) && /Max-Age=0/.test(c))).toHaveLength(1);
+		}
+	});
+
+	it('leaves a handoff on a callback path, and a plain visit, to resolve()', async () => {
+		const { call, as } = await setup();
+		for (const path of ['/auth/callback?handoff_token=t&state=s', '/auth/callback']) {
+			const res = await call(path);
+			expect(await res.response.text()).toBe('page');
+		}
+		expect(as.calls.token).toBe(0);
+	});
+});
+
+describe('sign-out through the hook', () => {
+	it('revokes the refresh token and the family, clears the cookie and goes to end_session with id_token_hint', async () => {
+		let revoked = 0;
+		const inner = new InMemoryRefreshTokenFamilyStore();
+		const watching: RefreshTokenFamilyStore = {
+			kind: 'watching',
+			findFamily: (id) => inner.findFamily(id),
+			registerFamily: (f) => inner.registerFamily(f),
+			updateFamily: async (id, updater) => {
+				const result = await inner.updateFamily(id, updater);
+				if (result.outcome === 'committed' && result.family.revokedAtMs !== null) revoked++;
+				return result;
+			}
+		};
+		const { signIn, call, as } = await setup({ familyStore: watching });
+		await signIn();
+		const out = await call('/auth/logout', { method: 'POST', headers: { origin: APP } });
+		expect(out.response.status).toBe(303);
+		const target = new URL(out.response.headers.get('location')!);
+		expect(target.origin + target.pathname).toBe(`${as.issuer}/logout`);
+		expect(target.searchParams.get('id_token_hint')).toMatch(/^ey/);
+		expect(target.searchParams.get('post_logout_redirect_uri')).toBe(`${APP}/`);
+		expect(as.calls.revocation).toBe(1);
+		expect(revoked).toBe(1);
+		expect(out.setCookies.some((c) => c.startsWith('__Host-sso=;') && /Max-Age=0/.test(c))).toBe(true);
+		expect((await call('/')).auth?.isAuthenticated).toBe(false);
+	});
+
+	it('refuses GET (405) and a POST from another origin or without Origin (403) without touching anything', async () => {
+		const { signIn, call, as } = await setup();
+		await signIn();
+		expect((await call('/auth/logout')).response.status).toBe(405);
+		expect((await call('/auth/logout', { method: 'POST', headers: { origin: 'https://evil.example' } })).response.status).toBe(403);
+		expect((await call('/auth/logout', { method: 'POST' })).response.status).toBe(403);
+		expect(as.calls.revocation).toBe(0);
+		expect((await call('/')).auth?.isAuthenticated).toBe(true);
+	});
+});
+
+describe('the session path: hot path, checks and refresh', () => {
+	it('answers an unchanged cookie with the same frozen value and no store call between checks', async () => {
+		let reads = 0;
+		const inner = new InMemoryRefreshTokenFamilyStore();
+		const counting: RefreshTokenFamilyStore = {
+			kind: 'counting',
+			findFamily: (id) => (reads++, inner.findFamily(id)),
+			registerFamily: (f) => inner.registerFamily(f),
+			updateFamily: (id, u) => inner.updateFamily(id, u)
+		};
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 3600 });
+		const { signIn, call } = await setup({ as, familyStore: counting });
+		await signIn();
+		const first = await call('/');
+		const checks = reads;
+		expect(checks).toBeGreaterThan(0);
+		const second = await call('/');
+		const third = await call('/');
+		expect(reads).toBe(checks);
+		expect(second.auth).toBe(third.auth);
+		expect(Object.isFrozen(second.auth)).toBe(true);
+		void first;
+	});
+
+	it('fails closed when the store is down at a session check: signed out, cookie kept (R6)', async () => {
+		let down = false;
+		const inner = new InMemoryRefreshTokenFamilyStore();
+		const flaky: RefreshTokenFamilyStore = {
+			kind: 'flaky',
+			findFamily: (id) => (down ? Promise.reject(new RefreshTokenStorageError({ reason: 'unavailable' })) : inner.findFamily(id)),
+			registerFamily: (f) => inner.registerFamily(f),
+			updateFamily: (id, u) => inner.updateFamily(id, u)
+		};
+		const { signIn, call } = await setup({ familyStore: flaky, sessionCheckIntervalMs: 0 });
+		await signIn();
+		down = true;
+		const during = await call('/');
+		expect(during.auth?.isAuthenticated).toBe(false);
+		expect(during.setCookies).toEqual([]);
+		down = false;
+		expect((await call('/')).auth?.isAuthenticated).toBe(true);
+	});
+
+	it('refreshes in the hook when the access token is within the leeway, and writes the cookie on that response', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 60 });
+		const { signIn, call, clock } = await setup({ as });
+		await signIn();
+		clock.now += 45_000; // within 30 s of expiry
+		const res = await call('/');
+		expect(as.calls.refresh).toBe(1);
+		expect(sessionWritten(res.setCookies)).toBe(true);
+		expect(res.response.headers.get('cache-control')).toBe('no-store');
+		expect(await (res.auth as { getAccessToken(): Promise<string | null> }).getAccessToken()).toMatch(/^at-/);
+		expect(as.calls.refresh).toBe(1);
+	});
+
+	it('getAccessToken() called while the page is built refreshes and its cookie rides on the response', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 120 });
+		const { signIn, call, clock } = await setup({ as });
+		await signIn();
+		clock.now += 70_000; // inside the request horizon, not yet in the leeway
+		const res = await call('/', {}, async (event) => {
+			clock.now += 30_000; // a slow page: the token crossed into the leeway
+			const token = await (event.locals as { auth: { getAccessToken(): Promise<string | null> } }).auth.getAccessToken();
+			return new Response(token);
+		});
+		expect(as.calls.refresh).toBe(1);
+		expect(await res.response.text()).toMatch(/^at-/);
+		expect(sessionWritten(res.response.headers.getSetCookie())).toBe(true);
+	});
+});
+
+describe('back-channel logout through the hook', () => {
+	async function post(call: Awaited<ReturnType<typeof setup>>['call'], token: string) {
+		return call('/auth/backchannel-logout', {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ logout_token: token })
+		});
+	}
+	const claims = (as: FakeAs, extra: Record<string, unknown> = {}) => ({
+		iss: as.issuer,
+		aud: 'app',
+		iat: Math.floor(Date.now() / 1000),
+		jti: crypto.randomUUID(),
+		events: { [EVENT]: {} },
+		sub: 'alice',
+		...extra
+	});
+
+	it('ends the sessions of the subject; a replayed jti is refused', async () => {
+		const { signIn, call, as } = await setup();
+		await signIn();
+		const token = await as.sign(claims(as), { typ: 'logout+jwt' });
+		expect((await post(call, token)).response.status).toBe(200);
+		expect((await call('/')).auth?.isAuthenticated).toBe(false);
+		expect((await post(call, token)).response.status).toBe(400);
+	});
+
+	it('I7: refuses a token when several keys without kid could verify it; refetches the JWKS for an unknown kid', async () => {
+		const { signIn, call, as } = await setup();
+		await signIn();
+		// Two RSA keys without kid, the token has none either.
+		const keys = await Promise.all([generateKeyPair('RS256', { extractable: true }), generateKeyPair('RS256', { extractable: true })]);
+		as.setJwks(await Promise.all(keys.map(async ({ publicKey }) => ({ ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig' }))));
+		const ambiguous = await new SignJWT(claims(as)).setProtectedHeader({ alg: 'RS256', typ: 'logout+jwt' }).sign(keys[0].privateKey);
+		expect((await post(call, ambiguous)).response.status).toBe(400);
+		expect((await call('/')).auth?.isAuthenticated).toBe(true);
+	});
+
+	it('I7: refetches the JWKS for an unknown kid (key rotation at the server), at most once per cooldown', async () => {
+		const { signIn, call, as } = await setup();
+		await signIn();
+		// A first logout token (for nobody here) makes the JWKS cached.
+		expect((await post(call, await as.sign(claims(as, { sub: 'nobody' }), { typ: 'logout+jwt' }))).response.status).toBe(200);
+		const fetched = as.calls.jwks;
+		await as.rotateKey({ withKid: true, dropOld: true });
+		const rotated = await as.sign(claims(as), { typ: 'logout+jwt' });
+		// Within jose's 30 s cooldown an unknown kid does not refetch (a flood of random kids cannot
+		// hammer the server): refused.
+		expect((await post(call, rotated)).response.status).toBe(400);
+		expect(as.calls.jwks).toBe(fetched);
+		const now = Date.now();
+		const later = vi.spyOn(Date, 'now').mockReturnValue(now + 31_000);
+		try {
+			expect((await post(call, rotated)).response.status).toBe(200);
+		} finally {
+			later.mockRestore();
+		}
+		expect(as.calls.jwks).toBe(fetched + 1);
+		expect((await call('/')).auth?.isAuthenticated).toBe(false);
+	});
+
+	it('answers 400 for a malformed request: wrong content type, several tokens, no token', async () => {
+		const { call } = await setup();
+		const wrongType = await call('/auth/backchannel-logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"logout_token":"x"}' });
+		expect(wrongType.response.status).toBe(400);
+		const twice = await call('/auth/backchannel-logout', {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: 'logout_token=a&logout_token=b'
+		});
+		expect(twice.response.status).toBe(400);
+		const huge = await call('/auth/backchannel-logout', {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: `logout_token=${'a'.repeat(20_000)}`
+		});
+		expect(huge.response.status).toBe(400);
+	});
+});

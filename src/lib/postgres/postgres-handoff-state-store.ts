@@ -60,6 +60,7 @@ export interface PostgresHandoffStateStoreOptions extends PostgresConnectionOpti
 export class PostgresHandoffStateStore implements HandoffStateStore {
 	readonly #query: SqlRunner;
 	readonly #table: TableName;
+	#writes = 0;
 	readonly #clock: Clock;
 
 	constructor(options: PostgresHandoffStateStoreOptions) {
@@ -109,6 +110,15 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 			ON CONFLICT (state_id) DO UPDATE SET state = EXCLUDED.state, expires_at_ms = EXCLUDED.expires_at_ms`,
 			[stateId, text, String(expiresAtMs)]
 		);
+		// Minted-but-never-redeemed tokens (abandoned tabs, link scanners) would otherwise pile up until
+		// the host remembers sweepExpired(): every 64th write removes a bounded batch of expired rows.
+		if (++this.#writes % 64 === 0) {
+			await this.#run(
+				'set',
+				`DELETE FROM ${this.#table.quoted} WHERE state_id IN (SELECT state_id FROM ${this.#table.quoted} WHERE expires_at_ms <= $1 LIMIT 256)`,
+				[String(this.#now())]
+			).catch(() => {});
+		}
 	}
 
 	async getAndDelete(stateId: string): Promise<Record<string, unknown> | undefined> {

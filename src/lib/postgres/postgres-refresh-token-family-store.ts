@@ -189,9 +189,9 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 				]
 			);
 			if (rows.length === 1) return { outcome: 'committed', family: accepted };
-			await new Promise((resolve) =>
-				setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50))
-			);
+			if (attempt < MAX_ATTEMPTS) {
+				await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+			}
 		}
 		throw new RefreshTokenStorageError({
 			reason: 'conflict-exhausted',

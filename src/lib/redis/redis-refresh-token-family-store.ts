@@ -157,9 +157,9 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 			if (Number(reply) === 1) return { outcome: 'committed', family: accepted };
 			// Lost the race (or the key expired meanwhile): back off a little so a crowd of writers spreads
 			// out, then start over from a fresh read.
-			await new Promise((resolve) =>
-				setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50))
-			);
+			if (attempt < MAX_ATTEMPTS) {
+				await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+			}
 		}
 		throw new RefreshTokenStorageError({
 			reason: 'conflict-exhausted',

@@ -186,14 +186,43 @@ test('without an IdP session, continuing with it says so on /login', async ({ pa
 });
 
 test('two tabs continuing with the IdP session at once both end signed in', async ({ page, context }) => {
+	test.fail(
+		true,
+		"createAuthHandle takes tab A's unconsumed handoff-result cookie as 'handoff done' for tab B's request, so B's " +
+			'token is never verified: B gets a 404 on /auth/callback with its token still in the address bar. Remove this ' +
+			'line once the result is bound to the handoff it belongs to.'
+	);
 	await signInAtPortal(page, 'lin');
 	const other = await context.newPage();
 	await Promise.all([page.goto(`${env.app}/login?redirectTo=%2Fdashboard`), other.goto(`${env.app}/login?redirectTo=%2Fsession`)]);
 	await Promise.all([hydrated(page), hydrated(other)]);
-	await Promise.all([page.getByRole('link', { name: CONTINUE }).click(), other.getByRole('link', { name: CONTINUE }).click()]);
-	await Promise.all([page.waitForURL(`${env.app}/dashboard`), other.waitForURL(`${env.app}/session`)]);
-	await expect(page.getByTestId('user-name')).toHaveText('Lin');
+
+	// The worst order of "at once", made deterministic: tab A's handoff has completed, and tab B's
+	// arrives while A's first page after the 303 is still on its way. (Through CDP: page.route()
+	// does not see requests that follow a redirect.)
+	let release!: () => void;
+	const held = new Promise<void>((resolve) => (release = resolve));
+	let landed!: () => void;
+	const landing = new Promise<void>((resolve) => (landed = resolve));
+	const cdp = await context.newCDPSession(page);
+	cdp.on('Fetch.requestPaused', async ({ requestId }: { requestId: string }) => {
+		landed();
+		await held;
+		await cdp.send('Fetch.continueRequest', { requestId });
+	});
+	await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${env.app}/dashboard`, requestStage: 'Request' }] });
+	await page.getByRole('link', { name: CONTINUE }).click();
+	await landing;
+	await other.getByRole('link', { name: CONTINUE }).click();
+	await other.waitForURL((url) => url.origin === env.app && (url.pathname === '/session' || url.pathname.endsWith('/callback')));
+	release();
+	await page.waitForURL(`${env.app}/dashboard`);
+	await cdp.send('Fetch.disable');
+
+	expect(other.url()).toBe(`${env.app}/session`);
+	await hydrated(other);
 	await expect(other.getByTestId('session-status')).toHaveText('Signed in');
+	await expect(page.getByTestId('user-name')).toHaveText('Lin');
 	// One cookie jar: both tabs stay signed in as the same user.
 	await Promise.all([page.reload(), other.reload()]);
 	await expect(page.getByTestId('user-name')).toHaveText('Lin');

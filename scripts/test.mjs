@@ -54,6 +54,20 @@ const steps = [
 		return ok;
 	}
 ];
+steps.push(() => {
+	const file = `${results}/vitest-package.json`;
+	const ok = run('vitest: the packed package installed into a fresh app', node, [
+		'node_modules/vitest/vitest.mjs',
+		'run',
+		'--config',
+		'tests/package/vitest.config.ts',
+		'--reporter=default',
+		'--reporter=json',
+		`--outputFile.json=${file}`
+	]);
+	countVitest(file);
+	return ok;
+});
 if (existsSync('e2e/playwright.config.ts')) {
 	steps.push(() => {
 		const file = `${results}/playwright.json`;

@@ -14,7 +14,7 @@ export default function setup() {
 		process.env.SSO_TEST_BUILD = 'build';
 		return;
 	}
-	const base = `tests/.tmp/run-${process.pid}`;
+	const base = `.tmp/run-${process.pid}`;
 	const env = { ...process.env, SSO_KIT_OUT: `${base}/kit`, SSO_BUILD_OUT: `${base}/build` };
 	execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit', env });
 	process.env.SSO_TEST_BUILD = `${base}/build`;

@@ -1,1 +1,0 @@
-export type { AuthUser, SessionInfo } from './types.js';

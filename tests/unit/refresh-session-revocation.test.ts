@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
+import { createSessionRevocation } from '../../src/lib/server/refresh/session-revocation.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
+
+const ISS = 'https://idp.example';
+
+function setup() {
+	const clock = { now: 1_800_000_000_000 };
+	const store = new InMemoryRefreshTokenFamilyStore({ clock: () => clock.now });
+	const revocation = createSessionRevocation({ store, clock: () => clock.now, issuer: `${ISS}/`, sessionMaxAgeMs: 7 * 86_400_000 });
+	const session = (extra: Partial<SessionRecord> = {}): SessionRecord => ({
+		id: 's',
+		source: 'oidc',
+		user: { id: 'alice' },
+		createdAt: clock.now,
+		touchedAt: clock.now,
+		idp: { iss: ISS, sub: 'alice', sid: 'idp-session-1' },
+		...extra
+	});
+	return { clock, store, revocation, session };
+}
+
+describe('logout records in the family store', () => {
+	it('a sid logout ends the sessions of that IdP session created before it, not later ones or other sids', async () => {
+		const { clock, revocation, session } = setup();
+		const before = session();
+		const otherSid = session({ idp: { iss: ISS, sub: 'alice', sid: 'idp-session-2' } });
+		clock.now += 1_000;
+		const epoch = revocation.epoch;
+		await revocation.recordLogout({ iss: ISS, sid: 'idp-session-1', sub: 'alice' });
+		expect(revocation.epoch).toBe(epoch + 1);
+		expect(await revocation.isRevoked(before)).toBe(true);
+		expect(await revocation.isRevoked(otherSid)).toBe(false);
+		clock.now += 1_000;
+		expect(await revocation.isRevoked(session())).toBe(false);
+	});
+
+	it('a sub logout ends every session of the user created before it; a later one moves the time forward', async () => {
+		const { clock, revocation, session } = setup();
+		const first = session({ idp: { iss: ISS, sub: 'alice' } });
+		const bob = session({ user: { id: 'bob' }, idp: { iss: ISS, sub: 'bob' } });
+		clock.now += 10;
+		await revocation.recordLogout({ iss: ISS, sub: 'alice' });
+		expect(await revocation.isRevoked(first)).toBe(true);
+		expect(await revocation.isRevoked(bob)).toBe(false);
+		clock.now += 10;
+		const second = session({ idp: { iss: ISS, sub: 'alice' } });
+		expect(await revocation.isRevoked(second)).toBe(false);
+		clock.now += 10;
+		await revocation.recordLogout({ iss: ISS, sub: 'alice' });
+		expect(await revocation.isRevoked(second)).toBe(true);
+	});
+
+	it('ignores sessions of another issuer, and folds only a bare trailing slash of the issuer', async () => {
+		const { clock, revocation, session } = setup();
+		const foreign = session({ idp: { iss: 'https://other.example', sub: 'alice', sid: 'idp-session-1' } });
+		const slashed = session({ idp: { iss: `${ISS}/`, sub: 'alice', sid: 'idp-session-1' } });
+		clock.now += 1;
+		await revocation.recordLogout({ iss: ISS, sid: 'idp-session-1' });
+		expect(await revocation.isRevoked(foreign)).toBe(false);
+		expect(revocation.isCheckable(foreign)).toBe(false);
+		expect(await revocation.isRevoked(slashed)).toBe(true);
+	});
+
+	it('a revoked family ends its session whatever the time', async () => {
+		const { store, revocation, session, clock } = setup();
+		await store.registerFamily({
+			familyId: 'fam1',
+			subject: 'alice',
+			generation: 0,
+			payload: 'sealed',
+			previousPayload: null,
+			rotatedAtMs: clock.now,
+			lease: null,
+			revokedAtMs: null,
+			createdAtMs: clock.now,
+			expiresAtMs: clock.now + 60_000
+		});
+		const record = session({ family: { id: 'fam1', generation: 0 } });
+		expect(await revocation.isRevoked(record)).toBe(false);
+		await store.updateFamily('fam1', (f) => ({ ...f, revokedAtMs: clock.now }));
+		expect(await revocation.isRevoked(record)).toBe(true);
+	});
+
+	it('claims a jti once; the logout records hold no token', async () => {
+		const { revocation, store, clock } = setup();
+		expect(await revocation.claimJti({ iss: ISS, jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(true);
+		expect(await revocation.claimJti({ iss: ISS, jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(false);
+		expect(await revocation.claimJti({ iss: 'https://other.example', jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(true);
+		expect(store.size).toBe(2);
+	});
+});

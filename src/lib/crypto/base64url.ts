@@ -15,9 +15,14 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 export function base64urlToBytes(value: string): Uint8Array | null {
 	if (!BASE64URL.test(value) || value.length % 4 === 1) return null;
 	const padded = value.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((value.length + 3) % 4);
+	return base64ToBytes(padded);
+}
+
+/** Decodes standard base64 as `atob` does (padding optional); null (never throws) when `atob` refuses it. */
+export function base64ToBytes(value: string): Uint8Array | null {
 	let binary: string;
 	try {
-		binary = atob(padded);
+		binary = atob(value);
 	} catch {
 		return null;
 	}

@@ -1,22 +1,11 @@
-import { systemClock, type Clock } from '../clock.js';
-import { AuthError, misuse } from '../errors.js';
-import { BackendFailure } from '../stores/backend-failure.js';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
 import { assertStateArguments, assertStateId } from '../stores/handoff-state-arguments.js';
 import { parseState, serializeState } from '../stores/handoff-state-codec.js';
 import type { HandoffStateStore } from '../stores/handoff-state-store.js';
-import {
-	adaptPostgresClient,
-	describeFailure,
-	type PostgresConnectionOptions,
-	type SqlRunner
-} from './postgres-client.js';
-import {
-	DEFAULT_HANDOFF_STATE_TABLE,
-	handoffStateSchemaSql,
-	lockedDdl,
-	parseTableName,
-	type TableName
-} from './postgres-schema.js';
+import type { PostgresConnectionOptions } from './postgres-client.js';
+import { DEFAULT_HANDOFF_STATE_TABLE, handoffStateSchemaSql } from './postgres-schema.js';
+import { PostgresTable } from './postgres-table.js';
 
 /** Options of {@link PostgresHandoffStateStore}: `sql` (postgres.js) or `pool` (pg), plus: */
 export interface PostgresHandoffStateStoreOptions extends PostgresConnectionOptions {
@@ -58,24 +47,19 @@ export interface PostgresHandoffStateStoreOptions extends PostgresConnectionOpti
  * ```
  */
 export class PostgresHandoffStateStore implements HandoffStateStore {
-	readonly #query: SqlRunner;
-	readonly #table: TableName;
+	readonly #pg: PostgresTable;
 	#writes = 0;
-	readonly #clock: Clock;
 
 	constructor(options: PostgresHandoffStateStoreOptions) {
-		const where = 'PostgresHandoffStateStore';
-		const {
-			table = DEFAULT_HANDOFF_STATE_TABLE,
-			clock = systemClock,
-			...connection
-		} = options ?? ({} as never);
-		this.#query = adaptPostgresClient(where, connection);
-		this.#table = parseTableName(where, table);
-		if (typeof clock !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
-		}
-		this.#clock = clock;
+		this.#pg = new PostgresTable(
+			{
+				where: 'PostgresHandoffStateStore',
+				defaultTable: DEFAULT_HANDOFF_STATE_TABLE,
+				schemaSql: handoffStateSchemaSql,
+				unavailable: (message, cause) => new AuthError('store_unavailable', message, { cause })
+			},
+			options
+		);
 	}
 
 	/**
@@ -84,39 +68,31 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 	 * {@link handoffStateSchemaSql} in a migration instead.
 	 */
 	async ensureSchema(): Promise<void> {
-		const ddl = handoffStateSchemaSql(
-			this.#table.schema === null ? this.#table.name : `${this.#table.schema}.${this.#table.name}`
-		);
-		await this.#run('ensureSchema', lockedDdl(this.#table, ddl));
+		await this.#pg.ensureSchema();
 	}
 
 	/** Deletes expired entries and answers how many. */
 	async sweepExpired(): Promise<number> {
-		const rows = await this.#run(
-			'sweepExpired',
-			`WITH gone AS (DELETE FROM ${this.#table.quoted} WHERE expires_at_ms <= $1 RETURNING 1) SELECT count(*)::text FROM gone`,
-			[String(this.#now())]
-		);
-		return Number(rows[0]?.[0] ?? 0);
+		return this.#pg.sweepExpired();
 	}
 
 	async set(stateId: string, state: Record<string, unknown>, ttlSeconds: number): Promise<void> {
 		assertStateArguments('PostgresHandoffStateStore.set', stateId, state, ttlSeconds);
 		const text = serializeState('PostgresHandoffStateStore.set', state);
-		const expiresAtMs = this.#now() + Math.ceil(ttlSeconds * 1000);
-		await this.#run(
+		const expiresAtMs = this.#pg.now() + Math.ceil(ttlSeconds * 1000);
+		await this.#pg.run(
 			'set',
-			`INSERT INTO ${this.#table.quoted} (state_id, state, expires_at_ms) VALUES ($1, $2, $3)
+			`INSERT INTO ${this.#pg.quoted} (state_id, state, expires_at_ms) VALUES ($1, $2, $3)
 			ON CONFLICT (state_id) DO UPDATE SET state = EXCLUDED.state, expires_at_ms = EXCLUDED.expires_at_ms`,
 			[stateId, text, String(expiresAtMs)]
 		);
 		// Minted-but-never-redeemed tokens (abandoned tabs, link scanners) would otherwise pile up until
 		// the host remembers sweepExpired(): every 64th write removes a bounded batch of expired rows.
 		if (++this.#writes % 64 === 0) {
-			await this.#run(
+			await this.#pg.run(
 				'set',
-				`DELETE FROM ${this.#table.quoted} WHERE state_id IN (SELECT state_id FROM ${this.#table.quoted} WHERE expires_at_ms <= $1 LIMIT 256)`,
-				[String(this.#now())]
+				`DELETE FROM ${this.#pg.quoted} WHERE state_id IN (SELECT state_id FROM ${this.#pg.quoted} WHERE expires_at_ms <= $1 LIMIT 256)`,
+				[String(this.#pg.now())]
 			).catch(() => {});
 		}
 	}
@@ -124,10 +100,10 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 	async getAndDelete(stateId: string): Promise<Record<string, unknown> | undefined> {
 		assertStateId('PostgresHandoffStateStore.getAndDelete', stateId);
 		// Deletes an expired row as well (it is garbage either way) but only returns a live one.
-		const rows = await this.#run(
+		const rows = await this.#pg.run(
 			'getAndDelete',
-			`DELETE FROM ${this.#table.quoted} WHERE state_id = $1 RETURNING state, (expires_at_ms > $2)::text`,
-			[stateId, String(this.#now())]
+			`DELETE FROM ${this.#pg.quoted} WHERE state_id = $1 RETURNING state, (expires_at_ms > $2)::text`,
+			[stateId, String(this.#pg.now())]
 		);
 		if (rows.length === 0) return undefined;
 		const [text, live] = rows[0];
@@ -137,21 +113,17 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 
 	async get(stateId: string): Promise<Record<string, unknown> | undefined> {
 		assertStateId('PostgresHandoffStateStore.get', stateId);
-		const rows = await this.#run(
+		const rows = await this.#pg.run(
 			'get',
-			`SELECT state FROM ${this.#table.quoted} WHERE state_id = $1 AND expires_at_ms > $2`,
-			[stateId, String(this.#now())]
+			`SELECT state FROM ${this.#pg.quoted} WHERE state_id = $1 AND expires_at_ms > $2`,
+			[stateId, String(this.#pg.now())]
 		);
 		return rows.length === 0 ? undefined : this.#open(rows[0][0], 'get');
 	}
 
 	async delete(stateId: string): Promise<void> {
 		assertStateId('PostgresHandoffStateStore.delete', stateId);
-		await this.#run('delete', `DELETE FROM ${this.#table.quoted} WHERE state_id = $1`, [stateId]);
-	}
-
-	#now(): number {
-		return Math.floor(this.#clock());
+		await this.#pg.run('delete', `DELETE FROM ${this.#pg.quoted} WHERE state_id = $1`, [stateId]);
 	}
 
 	#open(text: unknown, operation: string): Record<string, unknown> {
@@ -163,18 +135,5 @@ export class PostgresHandoffStateStore implements HandoffStateStore {
 			);
 		}
 		return state;
-	}
-
-	async #run(operation: string, text: string, params?: string[]): Promise<unknown[][]> {
-		try {
-			return await this.#query(text, params);
-		} catch (error) {
-			if (!(error instanceof BackendFailure)) throw error;
-			throw new AuthError(
-				'store_unavailable',
-				`PostgresHandoffStateStore.${operation}: the database is unavailable${describeFailure(error.cause)}`,
-				{ cause: error.cause }
-			);
-		}
 	}
 }

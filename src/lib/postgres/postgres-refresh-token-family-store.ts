@@ -1,10 +1,8 @@
-import { systemClock, type Clock } from '../clock.js';
-import { misuse } from '../errors.js';
-import { BackendFailure } from '../stores/backend-failure.js';
+import type { Clock } from '../clock.js';
+import { casUpdate, duplicateFamily, expiredAtIssue } from '../stores/family-cas.js';
 import {
 	acceptFamily,
 	assertFamilyId,
-	deepFreeze,
 	parseFamily,
 	serializeFamily
 } from '../stores/refresh-token-family-codec.js';
@@ -14,19 +12,12 @@ import {
 	type RefreshTokenFamilyStore,
 	type RefreshTokenFamilyUpdateResult
 } from '../stores/refresh-token-family-store.js';
-import {
-	adaptPostgresClient,
-	describeFailure,
-	type PostgresConnectionOptions,
-	type SqlRunner
-} from './postgres-client.js';
+import type { PostgresConnectionOptions } from './postgres-client.js';
 import {
 	DEFAULT_REFRESH_TOKEN_FAMILY_TABLE,
-	lockedDdl,
-	parseTableName,
-	refreshTokenFamilySchemaSql,
-	type TableName
+	refreshTokenFamilySchemaSql
 } from './postgres-schema.js';
+import { PostgresTable } from './postgres-table.js';
 
 /** Options of {@link PostgresRefreshTokenFamilyStore}: `sql` (postgres.js) or `pool` (pg), plus: */
 export interface PostgresRefreshTokenFamilyStoreOptions extends PostgresConnectionOptions {
@@ -41,8 +32,6 @@ export interface PostgresRefreshTokenFamilyStoreOptions extends PostgresConnecti
 	 */
 	clock?: Clock;
 }
-
-const MAX_ATTEMPTS = 8;
 
 /**
  * {@link RefreshTokenFamilyStore} on PostgreSQL (≥ 12), through postgres.js or pg.
@@ -77,23 +66,19 @@ const MAX_ATTEMPTS = 8;
  */
 export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 	readonly kind = 'postgres';
-	readonly #query: SqlRunner;
-	readonly #table: TableName;
-	readonly #clock: Clock;
+	readonly #pg: PostgresTable;
 
 	constructor(options: PostgresRefreshTokenFamilyStoreOptions) {
-		const where = 'PostgresRefreshTokenFamilyStore';
-		const {
-			table = DEFAULT_REFRESH_TOKEN_FAMILY_TABLE,
-			clock = systemClock,
-			...connection
-		} = options ?? ({} as never);
-		this.#query = adaptPostgresClient(where, connection);
-		this.#table = parseTableName(where, table);
-		if (typeof clock !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
-		}
-		this.#clock = clock;
+		this.#pg = new PostgresTable(
+			{
+				where: 'PostgresRefreshTokenFamilyStore',
+				defaultTable: DEFAULT_REFRESH_TOKEN_FAMILY_TABLE,
+				schemaSql: refreshTokenFamilySchemaSql,
+				unavailable: (message, cause) =>
+					new RefreshTokenStorageError({ reason: 'unavailable', message, cause })
+			},
+			options
+		);
 	}
 
 	/**
@@ -102,20 +87,12 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	 * {@link refreshTokenFamilySchemaSql} in a migration instead.
 	 */
 	async ensureSchema(): Promise<void> {
-		const ddl = refreshTokenFamilySchemaSql(
-			this.#table.schema === null ? this.#table.name : `${this.#table.schema}.${this.#table.name}`
-		);
-		await this.#run('ensureSchema', lockedDdl(this.#table, ddl));
+		await this.#pg.ensureSchema();
 	}
 
 	/** Deletes expired families and answers how many. */
 	async sweepExpired(): Promise<number> {
-		const rows = await this.#run(
-			'sweepExpired',
-			`WITH gone AS (DELETE FROM ${this.#table.quoted} WHERE expires_at_ms <= $1 RETURNING 1) SELECT count(*)::text FROM gone`,
-			[String(this.#now())]
-		);
-		return Number(rows[0]?.[0] ?? 0);
+		return this.#pg.sweepExpired();
 	}
 
 	async findFamily(familyId: string): Promise<RefreshTokenFamily | null> {
@@ -129,88 +106,54 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 			'family',
 			family
 		);
-		if (accepted.expiresAtMs <= this.#now()) {
-			throw new RefreshTokenStorageError({
-				reason: 'expired-at-issue',
-				message: 'refresh token family expires at or before the time of issue'
-			});
-		}
-		const rows = await this.#run(
+		if (accepted.expiresAtMs <= this.#pg.now()) throw expiredAtIssue('issue');
+		const rows = await this.#pg.run(
 			'registerFamily',
-			`INSERT INTO ${this.#table.quoted} (family_id, subject, version, data, expires_at_ms)
+			`INSERT INTO ${this.#pg.quoted} (family_id, subject, version, data, expires_at_ms)
 			VALUES ($1, $2, 1, $3, $4) ON CONFLICT (family_id) DO NOTHING RETURNING 1`,
 			[accepted.familyId, accepted.subject, serializeFamily(accepted), String(accepted.expiresAtMs)]
 		);
-		if (rows.length === 0) {
-			throw new RefreshTokenStorageError({
-				reason: 'duplicate-family',
-				message: 'a refresh token family with this id already exists'
-			});
-		}
+		if (rows.length === 0) throw duplicateFamily();
 	}
 
 	async updateFamily(
 		familyId: string,
 		updater: (current: RefreshTokenFamily) => RefreshTokenFamily | null
 	): Promise<RefreshTokenFamilyUpdateResult> {
-		const where = 'PostgresRefreshTokenFamilyStore.updateFamily';
-		assertFamilyId(where, familyId);
-		if (typeof updater !== 'function') {
-			throw misuse('ERR_INVALID_ARGUMENT', `${where}: updater must be a function`);
-		}
-		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-			const record = await this.#read(familyId, 'updateFamily');
-			if (record === null) return { outcome: 'not-found' };
-			const next = updater(deepFreeze(record.family));
-			if (next === null) return { outcome: 'aborted' };
-			const accepted = acceptFamily(where, 'the family returned by the updater', next);
-			if (accepted.familyId !== familyId) {
-				throw misuse('ERR_INVALID_ARGUMENT', `${where}: the updater must not change familyId`);
+		return casUpdate({
+			where: 'PostgresRefreshTokenFamilyStore.updateFamily',
+			familyId,
+			updater,
+			now: () => this.#pg.now(),
+			read: () => this.#read(familyId, 'updateFamily'),
+			commit: async (version, next, now) => {
+				// `expires_at_ms > now` keeps a row that expired since the read from being brought back.
+				const rows = await this.#pg.run(
+					'updateFamily',
+					`UPDATE ${this.#pg.quoted} SET subject = $3, data = $4, expires_at_ms = $5, version = version + 1
+					WHERE family_id = $1 AND version = $2 AND expires_at_ms > $6 RETURNING 1`,
+					[
+						familyId,
+						version,
+						next.subject,
+						serializeFamily(next),
+						String(next.expiresAtMs),
+						String(now)
+					]
+				);
+				return rows.length === 1;
 			}
-			const now = this.#now();
-			if (accepted.expiresAtMs <= now) {
-				throw new RefreshTokenStorageError({
-					reason: 'expired-at-issue',
-					message: 'the updated refresh token family expires at or before the time of the update'
-				});
-			}
-			// `expires_at_ms > now` keeps a row that expired since the read from being brought back.
-			const rows = await this.#run(
-				'updateFamily',
-				`UPDATE ${this.#table.quoted} SET subject = $3, data = $4, expires_at_ms = $5, version = version + 1
-				WHERE family_id = $1 AND version = $2 AND expires_at_ms > $6 RETURNING 1`,
-				[
-					familyId,
-					record.version,
-					accepted.subject,
-					serializeFamily(accepted),
-					String(accepted.expiresAtMs),
-					String(now)
-				]
-			);
-			if (rows.length === 1) return { outcome: 'committed', family: accepted };
-			if (attempt < MAX_ATTEMPTS) {
-				await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
-			}
-		}
-		throw new RefreshTokenStorageError({
-			reason: 'conflict-exhausted',
-			message: `refresh token family update lost ${MAX_ATTEMPTS} compare-and-set races in a row`
 		});
-	}
-
-	#now(): number {
-		return Math.floor(this.#clock());
 	}
 
 	async #read(
 		familyId: string,
 		operation: string
 	): Promise<{ version: string; family: RefreshTokenFamily } | null> {
-		const rows = await this.#run(
+		const rows = await this.#pg.run(
 			operation,
-			`SELECT version::text, data FROM ${this.#table.quoted} WHERE family_id = $1 AND expires_at_ms > $2`,
-			[familyId, String(this.#now())]
+			`SELECT version::text, data FROM ${this.#pg.quoted} WHERE family_id = $1 AND expires_at_ms > $2`,
+			[familyId, String(this.#pg.now())]
 		);
 		if (rows.length === 0) return null;
 		const [version, data] = rows[0];
@@ -222,18 +165,5 @@ export class PostgresRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 			});
 		}
 		return { version, family };
-	}
-
-	async #run(operation: string, text: string, params?: string[]): Promise<unknown[][]> {
-		try {
-			return await this.#query(text, params);
-		} catch (error) {
-			if (!(error instanceof BackendFailure)) throw error;
-			throw new RefreshTokenStorageError({
-				reason: 'unavailable',
-				message: `PostgresRefreshTokenFamilyStore.${operation}: the database is unavailable${describeFailure(error.cause)}`,
-				cause: error.cause
-			});
-		}
 	}
 }

@@ -1,4 +1,4 @@
-import { fromUtf8 } from '../crypto/base64url.js';
+import { base64ToBytes, fromUtf8 } from '../crypto/base64url.js';
 import { equalsConstantTime } from './constant-time.js';
 
 // client_secret_basic (RFC 6749 §2.3.1) for the verify endpoint: a confidential client proves itself
@@ -10,14 +10,8 @@ const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2})$/i;
 export function parseBasicCredentials(header: string): { clientId: string; clientSecret: string } | null {
 	const match = BASIC.exec(header.trim());
 	if (match === null) return null;
-	let binary: string;
-	try {
-		binary = atob(match[1]);
-	} catch {
-		return null;
-	}
-	const bytes = new Uint8Array(binary.length);
-	for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+	const bytes = base64ToBytes(match[1]);
+	if (bytes === null) return null;
 	const text = fromUtf8(bytes);
 	if (text === null) return null;
 	const colon = text.indexOf(':');

@@ -1,5 +1,11 @@
 import { HANDOFF_LIMITS } from '../handoff-limits.js';
-import { base64urlToBytes, bytesToBase64url, fromUtf8, utf8 } from '../crypto/base64url.js';
+import {
+	base64urlToBytes,
+	bytesToBase64url,
+	decodeBase64urlJson,
+	utf8
+} from '../crypto/base64url.js';
+import { isPlainObject } from '../json.js';
 
 // The compact handoff token: `base64url(payload JSON) "." base64url(HMAC-SHA256)`. Internal to the
 // issuer: relying parties treat it as opaque and only ever hand it back to the verify endpoint.
@@ -67,8 +73,6 @@ export async function openHandoffToken(
 	const [encoded, encodedMac] = parts;
 	const mac = base64urlToBytes(encodedMac);
 	if (mac === null || mac.length !== MAC_BYTES || encoded.length === 0) return null;
-	const payloadBytes = base64urlToBytes(encoded);
-	if (payloadBytes === null) return null;
 
 	const input = macInput(encoded);
 	const signature = new Uint8Array(mac);
@@ -83,14 +87,8 @@ export async function openHandoffToken(
 	}
 	if (!verified) return null;
 
-	const text = fromUtf8(payloadBytes);
-	if (text === null) return null;
-	let payload: unknown;
-	try {
-		payload = JSON.parse(text);
-	} catch {
-		return null;
-	}
+	// Decoded only once the MAC holds: nothing unauthenticated reaches JSON.parse.
+	const payload = decodeBase64urlJson(encoded);
 	return isPayload(payload) ? payload : null;
 }
 
@@ -111,8 +109,5 @@ function isPayload(value: unknown): value is HandoffTokenPayload {
 	return true;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-	const proto = Object.getPrototypeOf(value);
-	return proto === Object.prototype || proto === null;
-}
+// Re-exported because the issuer, the verify endpoint and strict-json-body import it from here.
+export { isPlainObject };

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import { misuse } from '../errors.js';
 import { BackendFailure } from '../stores/backend-failure.js';
 
@@ -67,6 +68,25 @@ export function adaptRedisClient(where: string, client: unknown): RedisCommands 
 		'ERR_INVALID_OPTION',
 		`${where}: options.client must be an ioredis or node-redis client`
 	);
+}
+
+/**
+ * The options both Redis stores take, validated: the client wrapped, the key prefix and the clock.
+ * `where` names the constructor in misuse messages.
+ */
+export function resolveRedisStoreOptions(
+	where: string,
+	options: { client: RedisClientLike; keyPrefix?: string; clock?: Clock }
+): { redis: RedisCommands; keyPrefix: string; clock: Clock } {
+	const { client, keyPrefix = 'sso:', clock = systemClock } = options ?? ({} as never);
+	const redis = adaptRedisClient(where, client);
+	if (typeof keyPrefix !== 'string') {
+		throw misuse('ERR_INVALID_OPTION', `${where}: options.keyPrefix must be a string`);
+	}
+	if (typeof clock !== 'function') {
+		throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
+	}
+	return { redis, keyPrefix, clock };
 }
 
 function ioRedis(client: IoRedisClientLike): RedisCommands {

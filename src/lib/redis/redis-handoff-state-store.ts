@@ -1,10 +1,15 @@
-import { systemClock, type Clock } from '../clock.js';
-import { AuthError, misuse } from '../errors.js';
-import { BackendFailure } from '../stores/backend-failure.js';
+import type { Clock } from '../clock.js';
+import { AuthError } from '../errors.js';
+import { isPlainObject } from '../json.js';
+import { mapBackendFailure } from '../stores/backend-failure.js';
 import { assertStateArguments, assertStateId } from '../stores/handoff-state-arguments.js';
 import { parseState, serializeState } from '../stores/handoff-state-codec.js';
 import type { HandoffStateStore } from '../stores/handoff-state-store.js';
-import { adaptRedisClient, type RedisClientLike, type RedisCommands } from './redis-client.js';
+import {
+	resolveRedisStoreOptions,
+	type RedisClientLike,
+	type RedisCommands
+} from './redis-client.js';
 
 /** Options of {@link RedisHandoffStateStore}. */
 export interface RedisHandoffStateStoreOptions {
@@ -53,15 +58,8 @@ export class RedisHandoffStateStore implements HandoffStateStore {
 	readonly #clock: Clock;
 
 	constructor(options: RedisHandoffStateStoreOptions) {
-		const where = 'RedisHandoffStateStore';
-		const { client, keyPrefix = 'sso:', clock = systemClock } = options ?? ({} as never);
-		this.#redis = adaptRedisClient(where, client);
-		if (typeof keyPrefix !== 'string') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.keyPrefix must be a string`);
-		}
-		if (typeof clock !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
-		}
+		const { redis, keyPrefix, clock } = resolveRedisStoreOptions('RedisHandoffStateStore', options);
+		this.#redis = redis;
 		this.#keyPrefix = keyPrefix;
 		this.#clock = clock;
 	}
@@ -99,33 +97,22 @@ export class RedisHandoffStateStore implements HandoffStateStore {
 		if (raw === null) return undefined;
 		const entry = parseState(raw);
 		const state = entry?.state;
-		if (
-			entry === null ||
-			!Number.isSafeInteger(entry.expiresAtMs) ||
-			typeof state !== 'object' ||
-			state === null ||
-			Array.isArray(state)
-		) {
+		if (entry === null || !Number.isSafeInteger(entry.expiresAtMs) || !isPlainObject(state)) {
 			throw new AuthError(
 				'store_unavailable',
 				`RedisHandoffStateStore.${operation}: the stored handoff state is corrupt`
 			);
 		}
-		return (entry.expiresAtMs as number) > this.#clock()
-			? (state as Record<string, unknown>)
-			: undefined;
+		return (entry.expiresAtMs as number) > this.#clock() ? state : undefined;
 	}
 
-	async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-		try {
-			return await run();
-		} catch (error) {
-			if (!(error instanceof BackendFailure)) throw error;
+	#call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+		return mapBackendFailure(run, (failure) => {
 			const message =
-				error.kind === 'corrupt'
+				failure.kind === 'corrupt'
 					? `RedisHandoffStateStore.${operation}: the stored handoff state is corrupt`
 					: `RedisHandoffStateStore.${operation}: Redis is unavailable`;
-			throw new AuthError('store_unavailable', message, { cause: error.cause });
-		}
+			return new AuthError('store_unavailable', message, { cause: failure.cause });
+		});
 	}
 }

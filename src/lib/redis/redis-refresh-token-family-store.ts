@@ -1,10 +1,9 @@
-import { systemClock, type Clock } from '../clock.js';
-import { misuse } from '../errors.js';
-import { BackendFailure } from '../stores/backend-failure.js';
+import type { Clock } from '../clock.js';
+import { mapBackendFailure } from '../stores/backend-failure.js';
+import { casUpdate, duplicateFamily, expiredAtIssue } from '../stores/family-cas.js';
 import {
 	acceptFamily,
 	assertFamilyId,
-	deepFreeze,
 	parseFamily,
 	serializeFamily
 } from '../stores/refresh-token-family-codec.js';
@@ -14,7 +13,11 @@ import {
 	type RefreshTokenFamilyStore,
 	type RefreshTokenFamilyUpdateResult
 } from '../stores/refresh-token-family-store.js';
-import { adaptRedisClient, type RedisClientLike, type RedisCommands } from './redis-client.js';
+import {
+	resolveRedisStoreOptions,
+	type RedisClientLike,
+	type RedisCommands
+} from './redis-client.js';
 
 /** Options of {@link RedisRefreshTokenFamilyStore}. */
 export interface RedisRefreshTokenFamilyStoreOptions {
@@ -38,7 +41,6 @@ if string.match(current, '^(%d+):') ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
-const MAX_ATTEMPTS = 8;
 const RECORD = /^(\d{1,15}):/;
 
 /**
@@ -80,15 +82,11 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 	readonly #clock: Clock;
 
 	constructor(options: RedisRefreshTokenFamilyStoreOptions) {
-		const where = 'RedisRefreshTokenFamilyStore';
-		const { client, keyPrefix = 'sso:', clock = systemClock } = options ?? ({} as never);
-		this.#redis = adaptRedisClient(where, client);
-		if (typeof keyPrefix !== 'string') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.keyPrefix must be a string`);
-		}
-		if (typeof clock !== 'function') {
-			throw misuse('ERR_INVALID_OPTION', `${where}: options.clock must be a function`);
-		}
+		const { redis, keyPrefix, clock } = resolveRedisStoreOptions(
+			'RedisRefreshTokenFamilyStore',
+			options
+		);
+		this.#redis = redis;
 		this.#keyPrefix = keyPrefix;
 		this.#clock = clock;
 	}
@@ -102,68 +100,38 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 	async registerFamily(family: RefreshTokenFamily): Promise<void> {
 		const accepted = acceptFamily('RedisRefreshTokenFamilyStore.registerFamily', 'family', family);
 		const ttlMs = accepted.expiresAtMs - this.#now();
-		if (ttlMs <= 0) {
-			throw new RefreshTokenStorageError({
-				reason: 'expired-at-issue',
-				message: 'refresh token family expires at or before the time of issue'
-			});
-		}
+		if (ttlMs <= 0) throw expiredAtIssue('issue');
 		const created = await this.#call('registerFamily', () =>
 			this.#redis.setPx(this.#key(accepted.familyId), `1:${serializeFamily(accepted)}`, ttlMs, true)
 		);
-		if (!created) {
-			throw new RefreshTokenStorageError({
-				reason: 'duplicate-family',
-				message: 'a refresh token family with this id already exists'
-			});
-		}
+		if (!created) throw duplicateFamily();
 	}
 
 	async updateFamily(
 		familyId: string,
 		updater: (current: RefreshTokenFamily) => RefreshTokenFamily | null
 	): Promise<RefreshTokenFamilyUpdateResult> {
-		const where = 'RedisRefreshTokenFamilyStore.updateFamily';
-		assertFamilyId(where, familyId);
-		if (typeof updater !== 'function') {
-			throw misuse('ERR_INVALID_ARGUMENT', `${where}: updater must be a function`);
-		}
-		for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-			const record = await this.#read(familyId, 'updateFamily');
-			if (record === null || record.family.expiresAtMs <= this.#now()) {
-				return { outcome: 'not-found' };
+		return casUpdate({
+			where: 'RedisRefreshTokenFamilyStore.updateFamily',
+			familyId,
+			updater,
+			now: () => this.#now(),
+			read: async () => {
+				const record = await this.#read(familyId, 'updateFamily');
+				// Redis drops the key on its own clock; the injected one may already call the family expired.
+				return record === null || record.family.expiresAtMs <= this.#now() ? null : record;
+			},
+			commit: async (version, next, now) => {
+				const value = `${version + 1}:${serializeFamily(next)}`;
+				const reply = await this.#call('updateFamily', () =>
+					this.#redis.evalOnKey(COMPARE_AND_SET, this.#key(familyId), [
+						String(version),
+						value,
+						String(next.expiresAtMs - now)
+					])
+				);
+				return Number(reply) === 1;
 			}
-			const next = updater(deepFreeze(record.family));
-			if (next === null) return { outcome: 'aborted' };
-			const accepted = acceptFamily(where, 'the family returned by the updater', next);
-			if (accepted.familyId !== familyId) {
-				throw misuse('ERR_INVALID_ARGUMENT', `${where}: the updater must not change familyId`);
-			}
-			const ttlMs = accepted.expiresAtMs - this.#now();
-			if (ttlMs <= 0) {
-				throw new RefreshTokenStorageError({
-					reason: 'expired-at-issue',
-					message: 'the updated refresh token family expires at or before the time of the update'
-				});
-			}
-			const value = `${record.version + 1}:${serializeFamily(accepted)}`;
-			const reply = await this.#call('updateFamily', () =>
-				this.#redis.evalOnKey(COMPARE_AND_SET, this.#key(familyId), [
-					String(record.version),
-					value,
-					String(ttlMs)
-				])
-			);
-			if (Number(reply) === 1) return { outcome: 'committed', family: accepted };
-			// Lost the race (or the key expired meanwhile): back off a little so a crowd of writers spreads
-			// out, then start over from a fresh read.
-			if (attempt < MAX_ATTEMPTS) {
-				await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
-			}
-		}
-		throw new RefreshTokenStorageError({
-			reason: 'conflict-exhausted',
-			message: `refresh token family update lost ${MAX_ATTEMPTS} compare-and-set races in a row`
 		});
 	}
 
@@ -187,18 +155,16 @@ export class RedisRefreshTokenFamilyStore implements RefreshTokenFamilyStore {
 		return { version: Number(match[1]), family };
 	}
 
-	async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-		try {
-			return await run();
-		} catch (error) {
-			if (!(error instanceof BackendFailure)) throw error;
-			if (error.kind === 'corrupt') throw corrupt(operation, error.cause);
-			throw new RefreshTokenStorageError({
-				reason: 'unavailable',
-				message: `RedisRefreshTokenFamilyStore.${operation}: Redis is unavailable`,
-				cause: error.cause
-			});
-		}
+	#call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+		return mapBackendFailure(run, (failure) =>
+			failure.kind === 'corrupt'
+				? corrupt(operation, failure.cause)
+				: new RefreshTokenStorageError({
+						reason: 'unavailable',
+						message: `RedisRefreshTokenFamilyStore.${operation}: Redis is unavailable`,
+						cause: failure.cause
+					})
+		);
 	}
 }
 

@@ -14,6 +14,22 @@ export class BackendFailure extends Error {
 	}
 }
 
+/**
+ * Runs one client call and turns a {@link BackendFailure} into the calling store's own error; anything
+ * else (a bug, a misuse TypeError) passes through untouched.
+ */
+export async function mapBackendFailure<T>(
+	run: () => Promise<T>,
+	toError: (failure: BackendFailure) => Error
+): Promise<T> {
+	try {
+		return await run();
+	} catch (error) {
+		if (!(error instanceof BackendFailure)) throw error;
+		throw toError(error);
+	}
+}
+
 export function sanitizeCause(error: unknown): Error {
 	const source = error instanceof Error ? error : null;
 	const safe = new Error(source !== null ? source.message : 'non-error value thrown');

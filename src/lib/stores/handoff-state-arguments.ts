@@ -1,4 +1,5 @@
 import { misuse } from '../errors.js';
+import { isRecord } from '../json.js';
 
 // Shared argument checks of every HandoffStateStore in the package. Ids are random UUIDs minted by
 // the handoff issuer; the cap only keeps a bug from writing huge keys (a Postgres btree entry must stay
@@ -21,7 +22,7 @@ export function assertStateArguments(
 	ttlSeconds: unknown
 ): void {
 	assertStateId(where, stateId);
-	if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+	if (!isRecord(state)) {
 		throw misuse('ERR_INVALID_ARGUMENT', `${where}: state must be a plain object`);
 	}
 	if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {

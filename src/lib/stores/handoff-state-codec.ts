@@ -1,4 +1,5 @@
 import { misuse } from '../errors.js';
+import { isPlainObject } from '../json.js';
 
 // JSON text of handoff state as the Redis and Postgres stores persist it.
 
@@ -16,9 +17,7 @@ export function parseState(text: unknown): Record<string, unknown> | null {
 	if (typeof text !== 'string') return null;
 	try {
 		const value: unknown = JSON.parse(text);
-		return typeof value === 'object' && value !== null && !Array.isArray(value)
-			? (value as Record<string, unknown>)
-			: null;
+		return isPlainObject(value) ? value : null;
 	} catch {
 		return null;
 	}

@@ -1,11 +1,16 @@
 import { systemClock, type Clock } from '../clock.js';
 import { misuse } from '../errors.js';
-import { acceptFamily, assertFamilyId } from './refresh-token-family-codec.js';
 import {
-	RefreshTokenStorageError,
-	type RefreshTokenFamily,
-	type RefreshTokenFamilyStore,
-	type RefreshTokenFamilyUpdateResult
+	acceptUpdate,
+	assertUpdateArguments,
+	duplicateFamily,
+	expiredAtIssue
+} from './family-cas.js';
+import { acceptFamily, assertFamilyId } from './refresh-token-family-codec.js';
+import type {
+	RefreshTokenFamily,
+	RefreshTokenFamilyStore,
+	RefreshTokenFamilyUpdateResult
 } from './refresh-token-family-store.js';
 
 /** Options of {@link InMemoryRefreshTokenFamilyStore}. */
@@ -79,18 +84,8 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 			family
 		);
 		const now = this.#tick();
-		if (accepted.expiresAtMs <= now) {
-			throw new RefreshTokenStorageError({
-				reason: 'expired-at-issue',
-				message: 'refresh token family expires at or before the time of issue'
-			});
-		}
-		if (this.#families.has(accepted.familyId)) {
-			throw new RefreshTokenStorageError({
-				reason: 'duplicate-family',
-				message: 'a refresh token family with this id already exists'
-			});
-		}
+		if (accepted.expiresAtMs <= now) throw expiredAtIssue('issue');
+		if (this.#families.has(accepted.familyId)) throw duplicateFamily();
 		this.#families.set(accepted.familyId, accepted);
 	}
 
@@ -98,36 +93,17 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 		familyId: string,
 		updater: (current: RefreshTokenFamily) => RefreshTokenFamily | null
 	): Promise<RefreshTokenFamilyUpdateResult> {
-		assertFamilyId('InMemoryRefreshTokenFamilyStore.updateFamily', familyId);
-		if (typeof updater !== 'function') {
-			throw misuse(
-				'ERR_INVALID_ARGUMENT',
-				'InMemoryRefreshTokenFamilyStore.updateFamily: updater must be a function'
-			);
-		}
+		// Not casUpdate: its awaited read would let a concurrent update slip in between read and write,
+		// where this synchronous read-modify-write needs neither versions nor retries.
+		const where = 'InMemoryRefreshTokenFamilyStore.updateFamily';
+		assertUpdateArguments(where, familyId, updater);
 		const now = this.#tick();
 		const current = this.#families.get(familyId);
 		if (current === undefined || current.expiresAtMs <= now) return { outcome: 'not-found' };
 		// `current` is deep-frozen, so it can go to the updater as is.
 		const next = updater(current);
 		if (next === null) return { outcome: 'aborted' };
-		const accepted = acceptFamily(
-			'InMemoryRefreshTokenFamilyStore.updateFamily',
-			'the family returned by the updater',
-			next
-		);
-		if (accepted.familyId !== familyId) {
-			throw misuse(
-				'ERR_INVALID_ARGUMENT',
-				'InMemoryRefreshTokenFamilyStore.updateFamily: the updater must not change familyId'
-			);
-		}
-		if (accepted.expiresAtMs <= now) {
-			throw new RefreshTokenStorageError({
-				reason: 'expired-at-issue',
-				message: 'the updated refresh token family expires at or before the time of the update'
-			});
-		}
+		const { accepted } = acceptUpdate(where, familyId, next, () => now);
 		this.#families.set(familyId, accepted);
 		return { outcome: 'committed', family: accepted };
 	}

@@ -1,4 +1,5 @@
 import { misuse } from '../errors.js';
+import { isRecord } from '../json.js';
 import type { RefreshTokenFamily } from './refresh-token-family-store.js';
 
 // Validation, copying and (de)serialization of RefreshTokenFamily shared by every store in the
@@ -8,8 +9,8 @@ const MAX_ID_LENGTH = 512;
 
 /** Why `value` is not a RefreshTokenFamily, or null when it is one. */
 export function describeInvalidFamily(value: unknown): string | null {
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
-	const f = value as Record<string, unknown>;
+	if (!isRecord(value)) return 'not an object';
+	const f = value;
 	if (
 		typeof f.familyId !== 'string' ||
 		f.familyId.length === 0 ||

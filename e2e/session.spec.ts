@@ -1,5 +1,5 @@
 import { mintSessionCookie } from '../src/lib/testing/session-minter.ts';
-import { env, expect, finishSignOut, hydrated, screenshot, sessionCookie, signInByHandoff, test } from './support.ts';
+import { env, expect, finishSignOut, hydrated, mintHandoff, screenshot, sessionCookie, signInByHandoff, test } from './support.ts';
 
 // The session as the browser sees it: an HttpOnly cookie it cannot read, a context that follows
 // the clock, and sign-out through auth.signOut().
@@ -61,4 +61,20 @@ test('screenshots of the home page, signed out, wide and narrow', async ({ page 
 	await screenshot(page, 'home');
 	await page.setViewportSize({ width: 390, height: 844 });
 	await screenshot(page, 'home-mobile');
+});
+
+test.describe('without JavaScript', () => {
+	test.use({ javaScriptEnabled: false });
+
+	test('the server-rendered pages work, and the sign-out form signs out by itself', async ({ page, context }) => {
+		const { token, state } = await mintHandoff('ada');
+		await page.goto(`${env.app}/session?${new URLSearchParams({ handoff_token: token, state })}`);
+		await expect(page).toHaveURL(`${env.app}/session`);
+		await expect(page.getByTestId('session-status')).toHaveText('Signed in');
+		await expect(page.getByTestId('session-expires-in')).toHaveText(/^23 h 59 min \d+ s$/);
+		await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+		await finishSignOut(page);
+		await expect(page.getByTestId('home-status')).toContainText('Signed out');
+		expect(await sessionCookie(context)).toBeUndefined();
+	});
 });

@@ -94,14 +94,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /**
  * After the sign-out POST the app answers 303 either home or, for a session the identity provider
- * knows, to its end-session page, which asks for confirmation and then returns to the app.
+ * knows, to its end-session page, which asks for confirmation (without JavaScript, after one more
+ * "Continue") and then returns to the app.
  */
 export async function finishSignOut(page: Page): Promise<void> {
 	const home = (url: URL) => url.origin === env.app && url.pathname === '/';
 	await page.waitForURL((url) => home(url) || url.origin === env.idp);
-	if (new URL(page.url()).origin === env.idp) {
-		await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+	for (let step = 0; step < 3 && new URL(page.url()).origin === env.idp; step++) {
+		await page.getByRole('button', { name: /^(Yes, sign me out|Continue)$/ }).click();
 		// RP-Initiated Logout returns to post_logout_redirect_uri with the `state` it was given.
-		await page.waitForURL(home);
+		await page.waitForURL((url) => home(url) || url.origin === env.idp);
 	}
+	await page.waitForURL(home);
 }

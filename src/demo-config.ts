@@ -36,6 +36,8 @@ export async function familyStore() {
 		enableOfflineQueue: false,
 		commandTimeout: 2_000
 	});
+	// Failures reach the SDK as store errors (`unavailable`, fail closed); no unhandled-event noise.
+	client.on('error', () => {});
 	await client.connect();
 	// adapter-node's graceful shutdown: an open Redis connection would keep the process alive.
 	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => client.disconnect());

@@ -17,3 +17,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Freezes a value and everything it holds, so a shared value cannot be changed through any reference. */
+export function deepFreeze<T>(value: T): T {
+	if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+	}
+	return value;
+}

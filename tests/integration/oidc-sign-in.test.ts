@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-	authorize,
 	BrowserCookieJar,
 	CALLBACK,
 	fetchWithJar,
@@ -15,7 +14,7 @@ import {
 	whoami,
 	type OidcStack
 } from '../support/oidc-stack.js';
-import { signOutAtIdp } from '../support/idp-login.js';
+import { signInAtIdp, signOutAtIdp } from '../support/idp-login.js';
 
 let stack: OidcStack;
 beforeAll(async () => {
@@ -70,7 +69,6 @@ describe('OIDC sign-in and sign-out against the dev IdP (production build)', () 
 		const stateOne = new URL(one.headers.get('location')!).searchParams.get('state');
 		const stateTwo = new URL(two.headers.get('location')!).searchParams.get('state');
 		expect(stateOne).not.toBe(stateTwo);
-		const { signInAtIdp } = await import('../support/idp-login.js');
 		// Tab 2 signs in first; tab 1 then rides the IdP session without a form.
 		const cbTwo = (await signInAtIdp(two.headers.get('location')!, { login: 'bob', jar })).callbackUrl;
 		const cbOne = (await signInAtIdp(one.headers.get('location')!, { login: 'bob', jar })).callbackUrl;
@@ -141,6 +139,5 @@ describe('OIDC sign-in and sign-out against the dev IdP (production build)', () 
 		expect(res.status).toBeGreaterThanOrEqual(300);
 		expect(res.headers.get('location') ?? '').not.toMatch(/error=invalid_state/);
 		expect(tokenCalls(stack)).toBe(0);
-		void authorize;
 	});
 });

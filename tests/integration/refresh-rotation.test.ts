@@ -174,7 +174,7 @@ describe('refresh inside the hook, with refresh-token rotation at the dev IdP', 
 	}, 40_000);
 
 	it('a lost refresh response (the IdP rotated, the app never saw it) ends in a clean re-login, never two refresh tokens (R3)', async () => {
-		const { cookie, record } = await signedIn('lost');
+		const { cookie } = await signedIn('lost');
 		stack.idp.misbehave = {
 			onTokenResponse(body, ctx) {
 				if (ctx.oidc.params?.grant_type !== 'refresh_token' || typeof body.access_token !== 'string') return;
@@ -194,7 +194,6 @@ describe('refresh inside the hook, with refresh-token rotation at the dev IdP', 
 		expect(tokenCalls(stack, 'refresh_token')).toBe(2);
 		expect((await whoami(stack, cookie)).body.isAuthenticated).toBe(false);
 		expect(tokenCalls(stack, 'refresh_token')).toBe(2);
-		void record;
 	});
 
 	it('a refreshed ID token for another subject or issuer ends the session and revokes the family (I9, R5)', async () => {

@@ -44,6 +44,20 @@ describe('the auth context as a Svelte store', () => {
 		expect(seen).toEqual([false, true, false]);
 	});
 
+	it('notifies nobody when the server sends the same session again (the root layout reloads on navigation)', () => {
+		const auth = new AuthContextState(signedIn());
+		const before = get(auth);
+		let calls = 0;
+		auth.subscribe(() => calls++);
+		auth.update(signedIn());
+		auth.update(null);
+		auth.update(null);
+		expect(calls).toBe(2);
+		auth.update(signedIn());
+		expect(get(auth).user).toEqual(before.user);
+		expect(calls).toBe(3);
+	});
+
 	it('has one store per field in auth.stores, for $user after destructuring', () => {
 		const auth = new AuthContextState(signedIn());
 		const { user, isAuthenticated, session, status } = auth.stores;

@@ -109,6 +109,17 @@ describe('sign-in and callback through the hook', () => {
 		}
 	});
 
+	it('refuses a response delivered to another callback path than the redirect_uri it was requested with', async () => {
+		const { call, as } = await setup({ callbackPaths: ['/auth/callback', '/alt/callback'] });
+		const login = await call('/auth/login');
+		const location = new URL(login.response.headers.get('location')!);
+		expect(location.searchParams.get('redirect_uri')).toBe(`${APP}/auth/callback`);
+		const query = new URLSearchParams({ code: as.issueCode(location.href), state: location.searchParams.get('state')!, iss: as.issuer });
+		const elsewhere = await call(`/alt/callback?${query}`);
+		expect(elsewhere.response.headers.get('location')).toBe('/login?error=invalid_state');
+		expect(as.calls.token).toBe(0);
+	});
+
 	it('leaves a handoff on a callback path, and a plain visit, to resolve()', async () => {
 		const { call, as } = await setup();
 		for (const path of ['/auth/callback?handoff_token=t&state=s', '/auth/callback']) {
@@ -171,7 +182,7 @@ describe('the session path: hot path, checks and refresh', () => {
 		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 3600 });
 		const { signIn, call } = await setup({ as, familyStore: counting });
 		await signIn();
-		const first = await call('/');
+		await call('/');
 		const checks = reads;
 		expect(checks).toBeGreaterThan(0);
 		const second = await call('/');
@@ -179,7 +190,6 @@ describe('the session path: hot path, checks and refresh', () => {
 		expect(reads).toBe(checks);
 		expect(second.auth).toBe(third.auth);
 		expect(Object.isFrozen(second.auth)).toBe(true);
-		void first;
 	});
 
 	it('fails closed when the store is down at a session check: signed out, cookie kept (R6)', async () => {

@@ -109,6 +109,13 @@ function isPublicAuth(value: unknown): value is PublicAuth {
 	);
 }
 
+/** The same session as before, as the root layout's load sends it again on every navigation. */
+function unchanged(previous: PublicAuth | null, next: PublicAuth | null): boolean {
+	if (previous === null || next === null) return previous === next;
+	if (next.carryOverState || previous.session.id !== next.session.id) return false;
+	return JSON.stringify([previous.user, previous.session]) === JSON.stringify([next.user, next.session]);
+}
+
 function checkSource(fn: string, value: unknown): PublicAuth | null {
 	if (value === null) return null;
 	if (value === undefined) {
@@ -158,7 +165,7 @@ export class AuthContextState implements AuthContext {
 
 	/** Takes a new value from the server: any local verdict (signed out, expired) yields to it. */
 	update(next: PublicAuth | null): void {
-		if (next === this.#server) return;
+		if (next === this.#server || (this.#override === null && unchanged(this.#server, next))) return;
 		this.#server = next;
 		this.#override = null;
 		this.#rememberCarryOver(next);

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { deepFreeze, isRecord } from '../json.js';
 import { DEFAULTS } from '../server/defaults.js';
 import type { AuthUser, SessionInfo } from '../types.js';
 import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
@@ -211,19 +212,11 @@ function isString(value: unknown): value is string {
 
 /** Validates the shape of an opened payload: a sealed value is authentic, but may come from an older version. */
 function toRecord(value: unknown): SessionRecord | null {
-	if (!value || typeof value !== 'object') return null;
-	const r = value as Record<string, unknown>;
+	if (!isRecord(value)) return null;
+	const r = value;
 	const user = r.user as Record<string, unknown> | undefined;
 	if (!isString(r.id) || !['handoff', 'oidc', 'testing'].includes(r.source as string)) return null;
 	if (!user || typeof user !== 'object' || !isString(user.id)) return null;
 	if (typeof r.createdAt !== 'number' || typeof r.touchedAt !== 'number') return null;
 	return deepFreeze(r as unknown as SessionRecord);
-}
-
-function deepFreeze<T>(value: T): T {
-	if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-		Object.freeze(value);
-		for (const child of Object.values(value)) deepFreeze(child);
-	}
-	return value;
 }

@@ -1,3 +1,5 @@
+import { deepFreeze } from '../json.js';
+export { deepFreeze };
 import { misuse } from '../errors.js';
 import { isRecord } from '../json.js';
 import type { RefreshTokenFamily } from './refresh-token-family-store.js';
@@ -72,13 +74,6 @@ export function acceptFamily(where: string, what: string, value: unknown): Refre
 	return deepFreeze(copy);
 }
 
-export function deepFreeze<T>(value: T): T {
-	if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-		Object.freeze(value);
-		for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-	}
-	return value;
-}
 
 /** JSON text of a family as the Redis and Postgres stores persist it. */
 export function serializeFamily(family: RefreshTokenFamily): string {

@@ -1,6 +1,7 @@
 import { fromUtf8 } from '../../crypto/base64url.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import { readBodyCapped } from '../../http/read-body.js';
+import { isRecord as isObject } from '../../json.js';
 import type { AuthUser } from '../../types.js';
 
 /** What a verify endpoint vouched for, after its response passed every shape and binding check. */
@@ -109,7 +110,6 @@ async function readJson(response: Response, signal: AbortSignal): Promise<unknow
 	}
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 16_384;
 // Profile fields travel in every request's cookie: an attacker's own account with a 20 KB name,
 // handed off to a victim, must not lock the victim's browser out with 431s (S7).

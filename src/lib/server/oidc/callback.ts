@@ -111,7 +111,7 @@ async function complete(
 	// No transaction for this state in this browser: login CSRF, a replayed or bookmarked callback, an
 	// expired or foreign transaction (C1, C2, C3, C8, C9). Rejected before any network call.
 	if (!tx || !isOpenedTransaction(tx)) throw new Rejected('invalid_state', 'no transaction in this browser matches the callback state');
-	if (false) {
+	if (new URL(tx.redirectUri).pathname !== event.url.pathname) {
 		throw new Rejected('invalid_state', 'the callback arrived on another path than its redirect_uri');
 	}
 

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/app-server.js';
+import { mergeCookies } from '../support/handoff-env.js';
+import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, startOidcStack, tokenCalls, whoami, type OidcStack } from '../support/oidc-stack.js';
+
+// R6 over HTTP: the app's family store is a Redis of this test's own (another loopback port), which
+// the test stops and starts again.
+const TTL_S = 2;
+let redisPort: number;
+let redis: ChildProcess | undefined;
+let stack: OidcStack;
+
+async function startRedis() {
+	redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+	for (let i = 0; i < 50; i++) {
+		try {
+			const { Redis } = await import('ioredis');
+			const probe = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+			probe.on('error', () => {});
+			await probe.connect();
+			probe.disconnect();
+			return;
+		} catch {
+			await sleep(100);
+		}
+	}
+	throw new Error('redis-server did not start');
+}
+
+async function stopRedis() {
+	if (!redis || redis.exitCode !== null) return;
+	const exited = new Promise((resolve) => redis!.once('exit', resolve));
+	redis.kill('SIGKILL');
+	await exited;
+}
+
+beforeAll(async () => {
+	redisPort = await freePort();
+	await startRedis();
+	stack = await startOidcStack({
+		idp: { accessTokenTtl: TTL_S },
+		env: { SSO_FAMILY_STORE: 'redis', SSO_REDIS_URL: `redis://127.0.0.1:${redisPort}`, SSO_SESSION_CHECK_INTERVAL_MS: '0' }
+	});
+});
+afterAll(async () => {
+	await startRedis().catch(() => {});
+	await stack?.stop();
+	await stopRedis();
+});
+
+describe('the family store goes down (R6)', () => {
+	it('fails closed: no token request, the request is signed out, the cookie is kept; the session returns with the store', async () => {
+		const jar = new BrowserCookieJar();
+		await signIn(stack, jar, { login: 'olga' });
+		const cookie = sessionCookieHeader(stack, jar);
+		expect((await whoami(stack, cookie)).body.isAuthenticated).toBe(true);
+
+		await stopRedis();
+		await sleep(TTL_S * 1000 + 150);
+		stack.idp.resetCounters();
+		const during = await whoami(stack, cookie);
+		expect(during.status).toBe(200);
+		expect(during.body.isAuthenticated).toBe(false);
+		expect(during.response.headers.getSetCookie()).toEqual([]);
+		expect(tokenCalls(stack)).toBe(0);
+
+		// Redis comes back empty (no persistence): like a restart, the family is re-registered from the
+		// cookie and the refresh proceeds once.
+		await startRedis();
+		await sleep(1_500); // ioredis reconnects
+		const after = await whoami(stack, cookie);
+		expect(after.body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
+		expect(tokenCalls(stack, 'refresh_token')).toBe(1);
+		expect((await openSession(mergeCookies(cookie, after.response)))?.family?.generation).toBe(1);
+	});
+});

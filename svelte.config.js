@@ -10,6 +10,9 @@ const config = {
 		// Test runs build into their own folders (tests/integration/global-setup.ts), so parallel runs
 		// and a developer's own `vite build` never overwrite each other.
 		outDir: process.env.SSO_KIT_OUT ?? '.svelte-kit',
+		// createAuthHandle({ checkOrigin: true }) applies the same rule on every path but the OIDC
+		// back-channel logout, a server-to-server form POST that never carries an Origin header.
+		csrf: { checkOrigin: false },
 		adapter: adapter({ out: process.env.SSO_BUILD_OUT ?? 'build' })
 	}
 };

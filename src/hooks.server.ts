@@ -9,6 +9,8 @@ const authHandle = createAuthHandle({
 	origin,
 	allowInsecureRequests,
 	callbackPaths: ['/callback'],
+	// SvelteKit's own check is off in svelte.config.js so back-channel logouts arrive; this takes its place.
+	checkOrigin: true,
 	familyStore: await familyStore(),
 	fetchUserInfo,
 	...oidcTimings

@@ -62,14 +62,11 @@ function logoutToken(claims: Record<string, unknown>, header: Record<string, unk
 	);
 }
 
-/**
- * POSTs a logout token to an instance the way the IdP does, plus the `Origin` SvelteKit's production
- * CSRF check needs (both instances serve the public origin of A).
- */
+/** POSTs a logout token to an instance the way the IdP does: a form POST without `Origin`. */
 function deliver(token: string, base = stack.app.url) {
 	return fetch(`${base}/auth/backchannel-logout`, {
 		method: 'POST',
-		headers: { 'content-type': 'application/x-www-form-urlencoded', origin: stack.app.url },
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
 		body: new URLSearchParams({ logout_token: token })
 	});
 }
@@ -144,5 +141,24 @@ describe('back-channel logout (OIDC Back-Channel Logout 1.0)', () => {
 		await sleep(5);
 		const again = await session('grace');
 		expect(await who(stack.app.url, again.cookie)).toMatchObject({ isAuthenticated: true });
+	});
+});
+
+describe('checkOrigin: the hook takes over SvelteKit CSRF check', () => {
+	it('refuses a cross-site or Origin-less form POST everywhere but the back-channel path, and lets same-origin posts through', async () => {
+		const post = (path: string, origin?: string) =>
+			fetch(`${stack.app.url}${path}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) },
+				body: 'a=1',
+				redirect: 'manual'
+			});
+		expect((await post('/login', 'https://evil.example')).status).toBe(403);
+		expect((await post('/login')).status).toBe(403);
+		expect((await post('/dashboard', 'null')).status).toBe(403);
+		// same origin: no 403 from the hook (the page itself has no action: 405)
+		expect((await post('/login', stack.app.url)).status).not.toBe(403);
+		// the back-channel path is reached without an Origin and answers on the token's merits
+		expect((await post('/auth/backchannel-logout')).status).toBe(400);
 	});
 });

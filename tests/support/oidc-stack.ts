@@ -39,12 +39,9 @@ export const BCL_CLIENT_SECRET = 'oidc-bcl-secret-oidc-bcl-secret-oidc-bcl-0';
  * Starts the dev IdP and the demo's production build on loopback, each knowing the other's origin.
  *
  * With `backchannel: true` the app signs in as {@link BCL_CLIENT_ID}, whose `backchannel_logout_uri`
- * is a relay in this process that forwards the IdP's POST to the app **adding `Origin: <app>`**:
- * SvelteKit's production CSRF check answers 403 to any cross-site form POST before hooks run, and an
- * authorization server's back-channel POST has no `Origin` at all, so without a
- * `kit.csrf.trustedOrigins` change in svelte.config.js the request never reaches the SDK. The relay
- * stands in for that configuration; everything else (the logout token, its signature, the IdP's
- * session end) is the IdP's own.
+ * is a transparent relay in this process that forwards the IdP's POST unchanged (no `Origin`, as the
+ * IdP sends it) and records the app's answer. The demo receives it because it hands SvelteKit's
+ * CSRF check to `createAuthHandle({ checkOrigin: true })`, which exempts only the back-channel path.
  */
 export async function startOidcStack(
 	options: { env?: Record<string, string>; idp?: StartDevIdpOptions; backchannel?: boolean; publicClient?: boolean } = {}
@@ -63,7 +60,8 @@ export async function startOidcStack(
 			req.on('end', () => {
 				fetch(`${appOrigin}${req.url}`, {
 					method: req.method,
-					headers: { 'content-type': req.headers['content-type'] ?? '', origin: appOrigin },
+					// Forwarded as the IdP sent it: no Origin, as every server-to-server POST.
+					headers: { 'content-type': req.headers['content-type'] ?? '' },
 					body: Buffer.concat(chunks)
 				}).then(
 					async (answer) => {

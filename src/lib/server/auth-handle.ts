@@ -292,6 +292,9 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 		// Cookie attributes depend only on the origin's scheme and host: no URL is built per request.
 		const url = runtime.origin ?? event.url;
 		const path = event.url.pathname;
+		if (oidc.checkOrigin && event.request.method !== 'GET' && path !== oidc.backchannelLogoutPath && isCrossSiteForm(event.request, oidc.appOrigin(event))) {
+			return new Response(`Cross-site ${event.request.method} form submissions are forbidden`, { status: 403, headers: { 'content-type': 'text/plain' } });
+		}
 		if (owned.has(path) && (!callbackPaths.has(path) || isAuthorizationResponse(event.url.searchParams))) {
 			return route(event, path, url);
 		}
@@ -332,4 +335,13 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 			return copy;
 		}
 	}
+}
+
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/** SvelteKit's CSRF rule, for apps that hand the check to this hook (`checkOrigin`). */
+function isCrossSiteForm(request: Request, appOrigin: string): boolean {
+	if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method)) return false;
+	const type = (request.headers.get('content-type') ?? '').split(';', 1)[0].trim().toLowerCase();
+	return FORM_TYPES.includes(type) && request.headers.get('origin') !== appOrigin;
 }

@@ -77,6 +77,16 @@ export interface OidcOptions {
 	rpInitiatedLogout?: boolean;
 	/** Revoke the refresh token (RFC 7009) on sign-out when the server has a revocation endpoint. Default true. */
 	revokeOnSignOut?: boolean;
+	/**
+	 * Take over SvelteKit's CSRF origin check. SvelteKit refuses every form POST without a matching
+	 * `Origin` before any hook runs, and an authorization server's back-channel logout is exactly
+	 * that: a server-to-server form POST with no `Origin`. To receive back-channel logouts, set
+	 * `csrf: { checkOrigin: false }` in `svelte.config.js` and this to `true`: the hook then refuses
+	 * cross-site form submissions (`POST`/`PUT`/`PATCH`/`DELETE` with a form content type and a
+	 * foreign or missing `Origin`) with 403 exactly as SvelteKit did, on every path except
+	 * `backchannelLogoutPath` — whose logout token is verified by signature instead. Default false.
+	 */
+	checkOrigin?: boolean;
 	/** Options of the transaction cookies that carry state, nonce and PKCE verifier to the callback. */
 	transactionCookieOptions?: TransactionCookieOptions;
 	/**
@@ -141,6 +151,7 @@ export interface OidcRuntime {
 	readonly userFromClaims: (claims: OidcClaims) => AuthUser;
 	readonly rpInitiatedLogout: boolean;
 	readonly revokeOnSignOut: boolean;
+	readonly checkOrigin: boolean;
 	readonly store: RefreshTokenFamilyStore;
 	readonly rotation: RefreshTokenFamilyRotation;
 	readonly vault: TokenVault;
@@ -288,7 +299,7 @@ export function resolveOidcOptions(fn: string, options: OidcOptions & SessionRun
 		errorRedirect = /[?&]error=/.test(base) ? () => base : (code) => `${base}${base.includes('?') ? '&' : '?'}error=${code}`;
 	}
 
-	for (const name of ['fetchUserInfo', 'rpInitiatedLogout', 'revokeOnSignOut'] as const) {
+	for (const name of ['fetchUserInfo', 'rpInitiatedLogout', 'revokeOnSignOut', 'checkOrigin'] as const) {
 		if (options[name] !== undefined && typeof options[name] !== 'boolean') throw misuse('ERR_INVALID_OPTION', `${fn}: options.${name} must be a boolean`);
 	}
 	if (options.userFromClaims !== undefined && typeof options.userFromClaims !== 'function') {
@@ -369,6 +380,7 @@ export function resolveOidcOptions(fn: string, options: OidcOptions & SessionRun
 		userFromClaims: options.userFromClaims ?? defaultUserFromClaims,
 		rpInitiatedLogout: options.rpInitiatedLogout ?? true,
 		revokeOnSignOut: options.revokeOnSignOut ?? true,
+		checkOrigin: options.checkOrigin ?? false,
 		store,
 		rotation: createRefreshTokenFamilyRotation({ store, clock, leaseMs: refreshLeaseMs, graceMs: refreshGraceMs }),
 		vault: createTokenVault({ secrets, clock }),

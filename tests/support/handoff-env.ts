@@ -1,10 +1,13 @@
-import { startDevIdp, type DevIdp } from '../../dev/idp.js';
+import { startDevIdp, type DevIdp, type StartDevIdpOptions } from '../../dev/idp.js';
 import { freePort, startApp, type RunningApp } from './app-server.js';
 
 /** The dev IdP and a production build of the demo wired to each other on loopback. */
-export async function startIdpAndApp(env: Record<string, string> = {}): Promise<{ idp: DevIdp; app: RunningApp; stop(): Promise<void> }> {
+export async function startIdpAndApp(
+	env: Record<string, string> = {},
+	idpOptions: StartDevIdpOptions = {}
+): Promise<{ idp: DevIdp; app: RunningApp; stop(): Promise<void> }> {
 	const port = await freePort();
-	const idp = await startDevIdp({ port: 0, appOrigin: `http://127.0.0.1:${port}` });
+	const idp = await startDevIdp({ ...idpOptions, port: 0, appOrigin: `http://127.0.0.1:${port}` });
 	const app = await startApp({ SSO_ISSUER: idp.issuer, ...env }, { port });
 	return {
 		idp,

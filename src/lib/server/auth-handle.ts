@@ -8,6 +8,7 @@ import { requestState, type RequestState } from './request-state.js';
 import { cookiesWithPrefix } from '../cookies/handoff-result-cookie.js';
 import type { SessionRuntimeOptions } from './session-runtime.js';
 import { resolveOidcOptions, type OidcOptions } from './oidc/options.js';
+import { registerOidcRuntime } from './oidc/default-runtime.js';
 import { signIn } from './oidc/sign-in.js';
 import { finishSignIn } from './oidc/callback.js';
 import { signOut } from './oidc/sign-out.js';
@@ -103,6 +104,7 @@ interface Memo {
 export function createAuthHandle(options: AuthHandleOptions): Handle {
 	const fn = 'createAuthHandle';
 	const oidc = resolveOidcOptions(fn, options);
+	registerOidcRuntime(oidc);
 	const runtime = oidc.session;
 	const clock = runtime.clock;
 	const refresher = createRefresher(oidc);

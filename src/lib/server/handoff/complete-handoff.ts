@@ -9,6 +9,7 @@ import { DEFAULTS } from '../defaults.js';
 import type { HandoffRuntime } from './handoff-options.js';
 import { APP_INITIATED_PREFIX } from './start-handoff.js';
 import { callVerifyEndpoint } from './verify-call.js';
+import { oidcRuntimeFor } from '../oidc/default-runtime.js';
 
 /** The outcome of one handoff; the cookie writes are in the batch either way. */
 export type HandoffOutcome =
@@ -43,12 +44,12 @@ export async function completeHandoff(event: RequestEvent, runtime: HandoffRunti
 
 async function run(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBatch): Promise<HandoffOutcome> {
 	const params = event.url.searchParams;
-	const tokens = params.getAll('handoff_token');
+	const tokenParams = params.getAll('handoff_token');
 	const states = params.getAll('state');
-	if (tokens.length === 0 || tokens[0] === '') return fail(runtime, 'missing_token', 'the request has no handoff_token');
+	if (tokenParams.length === 0 || tokenParams[0] === '') return fail(runtime, 'missing_token', 'the request has no handoff_token');
 	// Duplicates are refused rather than resolved: which copy a proxy or a parser picks differs (H7).
-	if (tokens.length > 1 || states.length > 1) return fail(runtime, 'invalid_request', 'handoff_token or state is repeated');
-	const [token] = tokens;
+	if (tokenParams.length > 1 || states.length > 1) return fail(runtime, 'invalid_request', 'handoff_token or state is repeated');
+	const [token] = tokenParams;
 	const state = states[0] ?? '';
 	if (state === '') return fail(runtime, 'invalid_request', 'the request has no state');
 	if (token.length > DEFAULTS.handoff.maxTokenLength || state.length > DEFAULTS.handoff.maxStateLength) {
@@ -95,6 +96,29 @@ async function run(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBa
 	}
 
 	const now = runtime.session.clock();
+	const tokens = {
+		accessToken: verified.accessToken,
+		tokenType: verified.tokenType,
+		expiresAt: now + verified.expiresIn * 1000,
+		...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken })
+	};
+	// With the app's createAuthHandle for this issuer, a refresh token gets a family of its own, so
+	// the session refreshes under the same single-flight and replay rules as an OIDC sign-in.
+	const oidc = oidcRuntimeFor(runtime.issuerId, runtime.clientId);
+	let family: SessionRecord['family'];
+	if (oidc && verified.refreshToken) {
+		try {
+			const registered = await oidc.rotation.register({
+				familyId: randomToken(24),
+				subject: verified.user.id,
+				payload: await oidc.vault.seal(tokens, now + oidc.sessionMaxAgeMs),
+				expiresAtMs: now + oidc.sessionMaxAgeMs
+			});
+			family = { id: registered.familyId, generation: registered.generation };
+		} catch (error) {
+			return fail(runtime, 'store_unavailable', 'registering the refresh-token family failed', error);
+		}
+	}
 	// A new session id every time: nothing is adopted from a cookie the request arrived with (H12).
 	const record: SessionRecord = {
 		id: randomToken(16),
@@ -102,13 +126,9 @@ async function run(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBa
 		user: verified.user,
 		createdAt: now,
 		touchedAt: now,
-		tokens: {
-			accessToken: verified.accessToken,
-			tokenType: verified.tokenType,
-			expiresAt: now + verified.expiresIn * 1000,
-			...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken })
-		},
-		idp: { iss: runtime.issuer.href, sub: verified.user.id, sid: verified.session.id }
+		tokens,
+		...(family ? { family } : {}),
+		idp: { iss: runtime.issuerId, sub: verified.user.id, sid: verified.session.id }
 	};
 	const writes = new CookieBatch();
 	let expiresAt: number;
@@ -125,9 +145,12 @@ async function run(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBa
 		);
 		if (!fits) return fail(runtime, 'invalid_response', 'the carry-over state is too large to deliver in cookies');
 	} catch (error) {
+		if (family && oidc) await oidc.rotation.revoke(family.id).catch(() => {});
 		if (error instanceof SessionTooLargeError) return fail(runtime, 'invalid_response', 'the verified tokens are too large for the session cookie');
 		return fail(runtime, 'server_error', 'writing the session failed', error);
 	}
+	// The session this browser had is over: its refresh token must not keep a copied cookie alive (S10).
+	if (current?.family && oidc) await oidc.rotation.revoke(current.family.id).catch(() => {});
 	batch.writes.push(...writes.writes);
 	return { ok: true, auth: runtime.session.toAuth(record, expiresAt, verified.carryOverState), returnTo };
 }

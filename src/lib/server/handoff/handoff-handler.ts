@@ -67,7 +67,7 @@ export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 		if (url.pathname === runtime.startPath && event.request.method === 'GET' && runtime.appInitiatedEnabled) {
 			return start(event, runtime);
 		}
-		if (!url.searchParams.has('handoff_token') || state.handoffDone) return resolve(event);
+		if (!url.searchParams.has('handoff_token')) return resolve(event);
 		const clean = cleanSelfUrl(runtime.session.appUrl(event), HANDOFF_PARAMS);
 		if (event.request.method === 'HEAD' || isPrefetch(event.request)) {
 			// Answer without touching the token: a real navigation follows and redeems it.

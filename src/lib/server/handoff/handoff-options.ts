@@ -68,6 +68,8 @@ export interface HandoffOptions extends SessionRuntimeOptions {
 export interface HandoffRuntime {
 	readonly fn: string;
 	readonly issuer: URL;
+	/** The issuer exactly as configured: the `iss` the authorization server's tokens carry. */
+	readonly issuerId: string;
 	readonly clientId: string;
 	readonly session: SessionRuntime;
 	readonly transactions: TransactionStore;
@@ -159,6 +161,7 @@ export function resolveHandoffOptions(fn: string, options: HandoffOptions): Hand
 	return {
 		fn,
 		issuer,
+		issuerId: options.issuer,
 		clientId: options.clientId,
 		session,
 		transactions: new TransactionStore({

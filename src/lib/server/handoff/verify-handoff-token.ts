@@ -58,7 +58,9 @@ export async function verifyHandoffToken(event: RequestEvent, options?: HandoffO
 	const runtime = runtimeFor(options);
 	const state = requestState(event.locals);
 	const locals = event.locals as { auth?: ServerAuthContext };
-	if (state.handoffDone && locals.auth?.isAuthenticated) {
+	// The hook redeemed the token and answered the 303 that led here: the session it made is the result.
+	// A token in this URL is a new handoff and is verified like any other.
+	if (state.handoffDone && locals.auth?.isAuthenticated && !event.url.searchParams.has('handoff_token')) {
 		return { success: true, session: locals.auth.session, user: locals.auth.user };
 	}
 	const batch = new CookieBatch();

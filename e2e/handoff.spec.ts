@@ -193,12 +193,6 @@ test('without an IdP session, continuing with it says so on /login', async ({ pa
 });
 
 test('two tabs continuing with the IdP session at once both end signed in', async ({ page, context }) => {
-	test.fail(
-		true,
-		"createAuthHandle takes tab A's unconsumed handoff-result cookie as 'handoff done' for tab B's request, so B's " +
-			'token is never verified: B gets a 404 on /auth/callback with its token still in the address bar. Remove this ' +
-			'line once the result is bound to the handoff it belongs to.'
-	);
 	await signInAtPortal(page, 'lin');
 	const other = await context.newPage();
 	await Promise.all([page.goto(`${env.app}/login?redirectTo=%2Fdashboard`), other.goto(`${env.app}/login?redirectTo=%2Fsession`)]);

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Browser end-to-end tests: Debian's Chromium (no browser download) against a production build of
@@ -18,8 +19,11 @@ export default defineConfig({
 	timeout: 20_000,
 	expect: { timeout: 5_000 },
 	outputDir: `${root}test-results/e2e`,
-	// scripts/test.mjs sets PLAYWRIGHT_JSON_OUTPUT_NAME and reads the JSON report from there.
-	reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [['list'], ['json']] : [['list']],
+	// scripts/test.mjs sets PLAYWRIGHT_JSON_OUTPUT_NAME and reads the JSON report from there. Resolved
+	// here against the working directory: the reporter itself would resolve it against this folder.
+	reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME
+		? [['list'], ['json', { outputFile: resolve(process.env.PLAYWRIGHT_JSON_OUTPUT_NAME) }]]
+		: [['list']],
 	use: {
 		browserName: 'chromium',
 		launchOptions: {

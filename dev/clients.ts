@@ -20,9 +20,12 @@ export const DEMO_PUBLIC_CLIENT_ID = 'demo-public';
 /** The IdP's own portal client: signing in at the portal runs a code flow back to the IdP. */
 export const PORTAL_CLIENT_ID = 'portal';
 
-/** The demo app's redirect URIs: `/auth/callback` first, `/callback` (seed 001's callbackPaths) second. */
+/**
+ * The demo app's redirect URIs: `/auth/callback` (OIDC) first, `/callback` (seed 001's callbackPaths)
+ * second, `/auth/handoff/callback` (app-initiated handoffs) third.
+ */
 export function demoRedirectUris(appOrigin: string = DEFAULT_APP_ORIGIN): string[] {
-	return [`${appOrigin}/auth/callback`, `${appOrigin}/callback`];
+	return [`${appOrigin}/auth/callback`, `${appOrigin}/callback`, `${appOrigin}/auth/handoff/callback`];
 }
 
 export function demoPostLogoutRedirectUris(appOrigin: string = DEFAULT_APP_ORIGIN): string[] {

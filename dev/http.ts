@@ -23,7 +23,9 @@ export function sendHtml(res: ServerResponse, html: string, csp: string): void {
 		'content-security-policy': csp,
 		'x-frame-options': 'DENY',
 		'x-content-type-options': 'nosniff',
-		'referrer-policy': 'no-referrer'
+		// same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the portal's own
+		// "Open App" form, which its CSRF check then refuses.
+		'referrer-policy': 'same-origin'
 	});
 	res.end(html);
 }

@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * portal's "Open App" never adds.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-	const base = `tests/.tmp/e2e-${process.pid}`;
+	const base = `.tmp/e2e-${process.pid}`;
 	const buildDir = `${base}/build`;
 	execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], {
 		cwd: root,

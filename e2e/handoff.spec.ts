@@ -96,12 +96,6 @@ test('Open App at the IdP portal lands signed in on /dashboard, and the token is
 	page,
 	context
 }) => {
-	test.fail(
-		true,
-		'dev/portal.ts serves the portal with Referrer-Policy: no-referrer, so Chromium sends `Origin: null` on the ' +
-			'"Open App" POST and the portal answers 403 "cross-site request refused". Remove this line once the portal ' +
-			'page uses `same-origin` (or accepts a null Origin with Sec-Fetch-Site: same-origin).'
-	);
 	const requests = await traceUrls(page, context);
 	await signInAtPortal(page, 'grace', '/dashboard');
 	await screenshot(page, 'idp-portal');
@@ -176,13 +170,6 @@ test('a protected page sends a signed-out visitor to sign in, and back there aft
 });
 
 test('without an IdP session, continuing with it says so on /login', async ({ page }) => {
-	test.fail(
-		true,
-		'The authorization server answers the app-initiated handoff with /auth/callback?error=login_required&state=hoa_…, ' +
-			"and nothing handles that answer: the demo's createAuthHandle owns /callback (callbackPaths: ['/callback']) and " +
-			'createHandoffHandler acts only on handoff_token, so the browser gets a 404. Remove this line once the handoff ' +
-			"handler (or createAuthHandle) maps an error answer to its own transaction's state onto errorRedirect."
-	);
 	await page.goto(`${env.app}/login`);
 	await hydrated(page);
 	await page.getByRole('link', { name: CONTINUE }).click();

@@ -182,10 +182,10 @@ describe('Smart Handoff against the dev IdP over HTTP', () => {
 		const browserA = cookieHeaderFrom(start);
 		expect(browserA).toMatch(/__txn_/);
 		const token = await env.idp.mintHandoff({ sub: 'alice', clientId: 'demo', state });
-		const inB = await get(handoffUrl('/auth/callback', token, state));
+		const inB = await get(handoffUrl('/auth/handoff/callback', token, state));
 		expect(inB.headers.get('location')).toBe('/login?error=invalid_state');
 		expect(env.idp.counters.verifyCalls).toBe(0);
-		const inA = await get(handoffUrl('/auth/callback', token, state), { cookie: browserA });
+		const inA = await get(handoffUrl('/auth/handoff/callback', token, state), { cookie: browserA });
 		expect(inA.status).toBe(303);
 		expect(inA.headers.get('location')).toBe('/dashboard?tab=1');
 		expect(inA.headers.getSetCookie().some((c) => /^__txn_.*Max-Age=0/.test(c))).toBe(true);
@@ -197,7 +197,7 @@ describe('Smart Handoff against the dev IdP over HTTP', () => {
 			const start = await get(`${env.app.url}/auth/handoff?returnTo=${encodeURIComponent(evil)}`);
 			const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
 			const token = await env.idp.mintHandoff({ sub: 'alice', clientId: 'demo', state });
-			const done = await get(handoffUrl('/auth/callback', token, state), { cookie: cookieHeaderFrom(start) });
+			const done = await get(handoffUrl('/auth/handoff/callback', token, state), { cookie: cookieHeaderFrom(start) });
 			expect(done.headers.get('location')).toBe('/');
 		}
 	});
@@ -221,5 +221,33 @@ describe('Smart Handoff against the dev IdP over HTTP', () => {
 		const res = await get(`${env.app.url}/callback`);
 		expect(res.status).toBe(302);
 		expect(res.headers.get('location')).toBe('/login?error=missing_token');
+	});
+});
+
+describe('app-initiated handoff refused by the authorization server', () => {
+	it('lands on the error page with login_required for its own transaction, spending it, and never reflects error_description', async () => {
+		const start = await get(`${env.app.url}/auth/handoff?returnTo=/dashboard`);
+		const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+		const cookie = cookieHeaderFrom(start);
+		const refusal = `${env.app.url}/auth/handoff/callback?error=login_required&error_description=${encodeURIComponent('<script>alert(1)</script>')}&state=${state}&iss=${encodeURIComponent(env.idp.issuer)}`;
+		const res = await get(refusal, { cookie });
+		expect(res.status).toBe(303);
+		expect(res.headers.get('location')).toBe('/login?error=login_required');
+		expect(res.headers.getSetCookie().some((c) => c.includes(state) && /Max-Age=0/.test(c))).toBe(true);
+		expect(await res.text()).not.toContain('script');
+		// the same refusal in a browser without the transaction, or naming another issuer, is invalid_state
+		expect((await get(refusal)).headers.get('location')).toBe('/login?error=invalid_state');
+		const forged = refusal.replace(encodeURIComponent(env.idp.issuer), encodeURIComponent('https://evil.example'));
+		expect((await get(forged, { cookie })).headers.get('location')).toBe('/login?error=invalid_state');
+	});
+
+	it('is what the dev IdP answers when the browser has no IdP session', async () => {
+		const start = await get(`${env.app.url}/auth/handoff?returnTo=/dashboard`);
+		const atIdp = await get(start.headers.get('location')!);
+		const back = new URL(atIdp.headers.get('location')!);
+		expect(back.pathname).toBe('/auth/handoff/callback');
+		expect(back.searchParams.get('error')).toBe('login_required');
+		const res = await get(back.href, { cookie: cookieHeaderFrom(start) });
+		expect(res.headers.get('location')).toBe('/login?error=login_required');
 	});
 });

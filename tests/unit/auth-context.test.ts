@@ -242,7 +242,7 @@ describe('publicAuth', () => {
 // Components, compiled for the server and rendered.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const dir = `${root}tests/.tmp/unit-auth-context-${process.pid}`;
+const dir = `${root}.tmp/unit-auth-context-${process.pid}`;
 const entry = `${root}src/lib/index.ts`;
 
 async function component(name: string, source: string, options: { runes?: boolean } = {}) {

@@ -34,3 +34,4 @@ export {
 // OIDC
 export type { OidcOptions, OidcClaims, AuthorizationParams } from './oidc/options.js';
 export type { AuthErrorInfo } from './oidc/errors.js';
+export { publicAuth, type PublicAuth, type PublicAuthOptions } from '../client/public-auth.js';

@@ -6,7 +6,7 @@ import { randomToken } from '../../crypto/base64url.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import type { SignedInAuth } from '../auth-context.js';
 import { DEFAULTS } from '../defaults.js';
-import type { HandoffRuntime } from './handoff-options.js';
+import { handoffRedirectUri, type HandoffRuntime } from './handoff-options.js';
 import { APP_INITIATED_PREFIX } from './start-handoff.js';
 import { callVerifyEndpoint } from './verify-call.js';
 import { oidcRuntimeFor } from '../oidc/default-runtime.js';
@@ -67,7 +67,7 @@ async function run(event: RequestEvent, runtime: HandoffRuntime, batch: CookieBa
 		const tx = await runtime.transactions.get(cookies, state, {
 			issuer: runtime.issuer.href,
 			clientId: runtime.clientId,
-			redirectUri: runtime.redirectUri ?? new URL('/auth/callback', url).href,
+			redirectUri: handoffRedirectUri(runtime, url),
 			kind: 'handoff'
 		});
 		runtime.transactions.delete(cookies, state);

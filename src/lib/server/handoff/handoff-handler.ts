@@ -7,8 +7,8 @@ import type { Handle } from '../handle-type.js';
 import { requestState } from '../request-state.js';
 import { cleanSelfUrl, safeReturnTo } from '../return-to.js';
 import { completeHandoff } from './complete-handoff.js';
-import { resolveHandoffOptions, type HandoffOptions, type HandoffRuntime } from './handoff-options.js';
-import { buildHandoffStart } from './start-handoff.js';
+import { HANDOFF_CALLBACK_PATH, handoffRedirectUri, resolveHandoffOptions, type HandoffOptions, type HandoffRuntime } from './handoff-options.js';
+import { APP_INITIATED_PREFIX, buildHandoffStart } from './start-handoff.js';
 
 /** Options of {@link createHandoffHandler}. */
 export type HandoffHandlerOptions = HandoffOptions;
@@ -59,6 +59,7 @@ function isPrefetch(request: Request): boolean {
 export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 	const runtime = resolveHandoffOptions('createHandoffHandler', options);
 	registerDefault(runtime);
+	const callbackPath = runtime.redirectUri ? new URL(runtime.redirectUri).pathname : HANDOFF_CALLBACK_PATH;
 
 	return async ({ event, resolve }) => {
 		const state = requestState(event.locals);
@@ -67,7 +68,10 @@ export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 		if (url.pathname === runtime.startPath && event.request.method === 'GET' && runtime.appInitiatedEnabled) {
 			return start(event, runtime);
 		}
-		if (!url.searchParams.has('handoff_token')) return resolve(event);
+		if (!url.searchParams.has('handoff_token')) {
+			if (event.request.method === 'GET' && url.pathname === callbackPath && url.searchParams.has('error')) return refused(event, runtime);
+			return resolve(event);
+		}
 		const clean = cleanSelfUrl(runtime.session.appUrl(event), HANDOFF_PARAMS);
 		if (event.request.method === 'HEAD' || isPrefetch(event.request)) {
 			// Answer without touching the token: a real navigation follows and redeems it.
@@ -82,6 +86,45 @@ export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 		(event.locals as { auth?: ServerAuthContext }).auth = outcome.auth;
 		return seeOther(event, outcome.returnTo ?? clean, batch);
 	};
+}
+
+// The authorization server's refusal of a silent handoff, mapped onto the closed code set.
+const REFUSALS: Record<string, AuthErrorCode> = {
+	login_required: 'login_required',
+	interaction_required: 'login_required',
+	consent_required: 'login_required',
+	access_denied: 'access_denied'
+};
+
+/**
+ * An app-initiated handoff the authorization server refused (`?error=login_required&state=…`): the
+ * transaction is spent and the user lands on the error page with a fixed code. The server's
+ * `error_description` is never reflected.
+ */
+async function refused(event: RequestEvent, runtime: HandoffRuntime): Promise<Response> {
+	const batch = new CookieBatch();
+	const params = event.url.searchParams;
+	const states = params.getAll('state');
+	const errors = params.getAll('error');
+	const appUrl = runtime.session.appUrl(event);
+	let code: AuthErrorCode = 'invalid_state';
+	if (states.length === 1 && errors.length === 1 && states[0].startsWith(APP_INITIATED_PREFIX)) {
+		const cookies = batchedCookies(event.cookies, batch);
+		const tx = await runtime.transactions
+			.get(cookies, states[0], { issuer: runtime.issuer.href, clientId: runtime.clientId, redirectUri: handoffRedirectUri(runtime, appUrl), kind: 'handoff' })
+			.catch(() => null);
+		runtime.transactions.delete(cookies, states[0]);
+		// RFC 9207: an answer naming another issuer is not this server's refusal.
+		const iss = params.get('iss');
+		const issuerMatches = iss === null || iss.replace(/\/$/, '') === runtime.issuerId.replace(/\/$/, '');
+		if (tx && issuerMatches) code = Object.hasOwn(REFUSALS, errors[0]) ? REFUSALS[errors[0]] : 'verify_failed';
+	}
+	try {
+		runtime.onError({ code, message: 'the authorization server refused an app-initiated handoff' });
+	} catch {
+		// logging must not break the answer
+	}
+	return seeOther(event, errorLocation(runtime, code, appUrl.origin), batch);
 }
 
 async function start(event: RequestEvent, runtime: HandoffRuntime): Promise<Response> {

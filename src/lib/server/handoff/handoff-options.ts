@@ -56,12 +56,23 @@ export interface HandoffOptions extends SessionRuntimeOptions {
 	allowInsecureRequests?: boolean;
 	/** GET route that starts an app-initiated handoff (`?returnTo=/path`). Default `'/auth/handoff'`. */
 	startPath?: string;
-	/** Where the authorization server returns an app-initiated handoff. Default `${origin}/auth/callback`. */
+	/**
+	 * Where the authorization server returns an app-initiated handoff (with `handoff_token`, or with
+	 * `error` when it cannot hand off, e.g. `login_required`). Default `${origin}/auth/handoff/callback`.
+	 */
 	redirectUri?: string;
 	/** Authorization endpoint for app-initiated handoffs. Default: from the issuer's discovery document. */
 	authorizationEndpoint?: string;
 	/** Options of the transaction cookies app-initiated handoffs are bound with. */
 	transactionCookieOptions?: TransactionCookieOptions;
+}
+
+/** Where app-initiated handoffs return unless `redirectUri` says otherwise. */
+export const HANDOFF_CALLBACK_PATH = '/auth/handoff/callback';
+
+/** The redirect URI of app-initiated handoffs for a request's app URL. */
+export function handoffRedirectUri(runtime: HandoffRuntime, appUrl: URL): string {
+	return runtime.redirectUri ?? new URL(HANDOFF_CALLBACK_PATH, appUrl).href;
 }
 
 /** Everything a handoff needs at request time, resolved once. */
@@ -142,7 +153,7 @@ export function resolveHandoffOptions(fn: string, options: HandoffOptions): Hand
 		} catch {
 			throw misuse('ERR_INVALID_OPTION', `${fn}: options.redirectUri must be an absolute URL`);
 		}
-	} else if (session.origin) redirectUri = new URL('/auth/callback', session.origin).href;
+	} else if (session.origin) redirectUri = new URL(HANDOFF_CALLBACK_PATH, session.origin).href;
 	let authorizationEndpoint: URL | undefined;
 	if (options.authorizationEndpoint !== undefined) {
 		try {

@@ -5,7 +5,7 @@ import { requestState } from '../request-state.js';
 import { randomToken } from '../../crypto/base64url.js';
 import { AuthError } from '../../errors.js';
 import { safeReturnTo } from '../return-to.js';
-import type { HandoffRuntime } from './handoff-options.js';
+import { handoffRedirectUri, type HandoffRuntime } from './handoff-options.js';
 
 /**
  * States this app mints start with this, so a browser that holds no transaction for one knows the
@@ -28,7 +28,7 @@ export async function buildHandoffStart(
 		throw new AuthError('invalid_request', 'app-initiated handoffs need options.origin or options.redirectUri in production');
 	}
 	const appUrl = runtime.session.appUrl(event);
-	const redirectUri = runtime.redirectUri ?? new URL('/auth/callback', appUrl).href;
+	const redirectUri = handoffRedirectUri(runtime, appUrl);
 	let endpoint = runtime.authorizationEndpoint;
 	if (!endpoint) {
 		const metadata = await runtime.discovery.get();

@@ -82,7 +82,12 @@ export function createSessionRuntime(fn: string, options: SessionRuntimeOptions)
 		origin,
 		appUrl(event) {
 			if (!origin) return event.url;
-			return new URL(event.url.pathname + event.url.search, origin);
+			// Set on a copy of the origin, never parsed relative to it: a request path of //evil.example/x
+			// would otherwise resolve to another host.
+			const url = new URL(origin);
+			url.pathname = event.url.pathname;
+			url.search = event.url.search;
+			return url;
 		},
 		toAuth(record, expiresAt, carryOverState = null, getAccessToken) {
 			const tokens = record.tokens;

@@ -21,10 +21,12 @@ export const oidcTimings = {
 export const fetchUserInfo = process.env.SSO_FETCH_USERINFO === '1';
 
 /**
- * Where refresh-token families live: in memory (one instance), or Redis when SSO_FAMILY_STORE=redis
- * (SSO_REDIS_URL, SSO_REDIS_PREFIX), which several instances of the app share.
+ * Where refresh-token families live: in memory (one instance), Redis when SSO_FAMILY_STORE=redis
+ * (SSO_REDIS_URL, SSO_REDIS_PREFIX) or PostgreSQL when SSO_FAMILY_STORE=postgres (SSO_DATABASE_URL,
+ * SSO_PG_TABLE), which several instances of the app share.
  */
 export async function familyStore() {
+	if (process.env.SSO_FAMILY_STORE === 'postgres') return postgresFamilyStore();
 	if (process.env.SSO_FAMILY_STORE !== 'redis') return undefined;
 	// Loaded at run time from node_modules, not bundled: only this opt-in needs it.
 	const ioredis = process.env.SSO_REDIS_MODULE ?? 'ioredis';
@@ -42,4 +44,16 @@ export async function familyStore() {
 	// adapter-node's graceful shutdown: an open Redis connection would keep the process alive.
 	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => client.disconnect());
 	return new RedisRefreshTokenFamilyStore({ client, keyPrefix: env('SSO_REDIS_PREFIX', 'sso:') });
+}
+
+async function postgresFamilyStore() {
+	// Loaded at run time from node_modules, not bundled: only this opt-in needs it.
+	const module = process.env.SSO_POSTGRES_MODULE ?? 'postgres';
+	const { default: postgres } = (await import(/* @vite-ignore */ module)) as typeof import('postgres');
+	const { PostgresRefreshTokenFamilyStore } = await import('./lib/postgres/index.js');
+	const sql = postgres(env('SSO_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'), { max: 10, onnotice: () => {}, connect_timeout: 5 });
+	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => void sql.end({ timeout: 1 }));
+	const store = new PostgresRefreshTokenFamilyStore({ sql, ...(process.env.SSO_PG_TABLE ? { table: process.env.SSO_PG_TABLE } : {}) });
+	await store.ensureSchema();
+	return store;
 }

@@ -13,6 +13,8 @@ const config = {
 		// createAuthHandle({ checkOrigin: true }) applies the same rule on every path but the OIDC
 		// back-channel logout, a server-to-server form POST that never carries an Origin header.
 		csrf: { checkOrigin: false },
+		// SSO_TRACING=1 builds with SvelteKit 2's server tracing, for the test that reads exported spans.
+		...(process.env.SSO_TRACING === '1' ? { experimental: { tracing: { server: true } } } : {}),
 		adapter: adapter({ out: process.env.SSO_BUILD_OUT ?? 'build' })
 	}
 };

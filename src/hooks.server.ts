@@ -2,6 +2,9 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
 import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcClientSecret, oidcTimings, origin } from './demo-config.js';
 
+// Test builds with SvelteKit's server tracing on (SSO_TRACING=1) export spans to SSO_TRACE_FILE.
+if (process.env.SSO_TRACE_FILE) (await import('./demo-tracing.js')).startTracing(process.env.SSO_TRACE_FILE);
+
 const authHandle = createAuthHandle({
 	issuer,
 	clientId,

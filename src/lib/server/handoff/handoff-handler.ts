@@ -5,6 +5,7 @@ import type { ServerAuthContext } from '../auth-context.js';
 import { NO_STORE_HEADERS } from '../defaults.js';
 import type { Handle } from '../handle-type.js';
 import { requestState } from '../request-state.js';
+import { scrubTracedUrl } from '../trace-scrub.js';
 import { cleanSelfUrl, safeReturnTo } from '../return-to.js';
 import { completeHandoff } from './complete-handoff.js';
 import { HANDOFF_CALLBACK_PATH, handoffRedirectUri, resolveHandoffOptions, type HandoffOptions, type HandoffRuntime } from './handoff-options.js';
@@ -73,6 +74,7 @@ export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 			return resolve(event);
 		}
 		const clean = cleanSelfUrl(runtime.session.appUrl(event), HANDOFF_PARAMS);
+		scrubTracedUrl(event, clean);
 		if (event.request.method === 'HEAD' || isPrefetch(event.request)) {
 			// Answer without touching the token: a real navigation follows and redeems it.
 			return new Response(null, { status: event.request.method === 'HEAD' ? 200 : 503, headers: { ...NO_STORE_HEADERS } });

@@ -12,6 +12,7 @@ import type { StoredTokenSet } from '../refresh/token-vault.js';
 import { authorizationErrorCode, describe, requestOptions, tokenEndpointErrorCode } from './errors.js';
 import type { OidcClaims, OidcRuntime } from './options.js';
 import { errorLocation, plain, seeOther } from './responses.js';
+import { scrubTracedUrl } from '../trace-scrub.js';
 
 /** What a finished callback hands back to the hook (it sets `locals.auth` for the answer). */
 export interface CallbackResult {
@@ -52,6 +53,8 @@ export async function finishSignIn(
 	if (method !== 'GET') return { response: plain(event, 405, 'Method Not Allowed', null, { allow: 'GET, HEAD' }) };
 
 	const url = event.url;
+	// The authorization code and state never reach an exported trace (H13).
+	scrubTracedUrl(event, url.pathname);
 	// Every transaction the callback names is spent, success or failure, malformed or not (T5, C9).
 	// The deletion goes into the response; the reads below still see the request's cookies.
 	for (const state of new Set(new URLSearchParams(url.search).getAll('state').slice(0, 4))) runtime.transactions.delete(cookies, state);

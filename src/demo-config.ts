@@ -49,7 +49,7 @@ export async function familyStore() {
 async function postgresFamilyStore() {
 	// Loaded at run time from node_modules, not bundled: only this opt-in needs it.
 	const module = process.env.SSO_POSTGRES_MODULE ?? 'postgres';
-	const { default: postgres } = (await import(/* @vite-ignore */ module)) as typeof import('postgres');
+	const { default: postgres } = (await import(/* @vite-ignore */ module)) as { default: typeof import('postgres') };
 	const { PostgresRefreshTokenFamilyStore } = await import('./lib/postgres/index.js');
 	const sql = postgres(env('SSO_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'), { max: 10, onnotice: () => {}, connect_timeout: 5 });
 	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => void sql.end({ timeout: 1 }));

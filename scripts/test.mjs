@@ -38,36 +38,23 @@ function countPlaywright(file) {
 }
 
 const node = process.execPath;
+
+/** A vitest run whose JSON report adds to the closing count. */
+function vitest(title, file, ...args) {
+	return () => {
+		const report = `${results}/${file}`;
+		const ok = run(title, node, ['node_modules/vitest/vitest.mjs', 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+		countVitest(report);
+		return ok;
+	};
+}
+
 const steps = [
 	() => run('svelte-kit sync', node, ['node_modules/@sveltejs/kit/svelte-kit.js', 'sync']),
 	() => run('package compiles with Web APIs only (tsc, no Node types)', node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json']),
-	() => {
-		const file = `${results}/vitest.json`;
-		const ok = run('vitest: unit, stores, integration', node, [
-			'node_modules/vitest/vitest.mjs',
-			'run',
-			'--reporter=default',
-			'--reporter=json',
-			`--outputFile.json=${file}`
-		]);
-		countVitest(file);
-		return ok;
-	}
+	vitest('vitest: unit, stores, integration', 'vitest.json'),
+	vitest('vitest: the packed package installed into a fresh app', 'vitest-package.json', '--config', 'tests/package/vitest.config.ts')
 ];
-steps.push(() => {
-	const file = `${results}/vitest-package.json`;
-	const ok = run('vitest: the packed package installed into a fresh app', node, [
-		'node_modules/vitest/vitest.mjs',
-		'run',
-		'--config',
-		'tests/package/vitest.config.ts',
-		'--reporter=default',
-		'--reporter=json',
-		`--outputFile.json=${file}`
-	]);
-	countVitest(file);
-	return ok;
-});
 if (existsSync('e2e/playwright.config.ts')) {
 	steps.push(() => {
 		const file = `${results}/playwright.json`;

@@ -1,3 +1,4 @@
+import { toErrorRedirect } from '../error-redirect.js';
 import { systemClock } from '../../clock.js';
 import type { TransactionCookieOptions } from '../../cookies/transaction-store.js';
 import { TransactionStore } from '../../cookies/transaction-store.js';
@@ -135,14 +136,9 @@ export function resolveHandoffOptions(fn: string, options: HandoffOptions): Hand
 	if (typeof fetchFn !== 'function') throw misuse('ERR_INVALID_OPTION', `${fn}: options.fetch must be a function`);
 	if (options.onError !== undefined && typeof options.onError !== 'function') throw misuse('ERR_INVALID_OPTION', `${fn}: options.onError must be a function`);
 
-	const errorRedirectOption = options.errorRedirect ?? DEFAULTS.handoff.errorRedirect;
-	let errorRedirect: (error: AuthErrorCode) => string;
-	if (typeof errorRedirectOption === 'function') errorRedirect = errorRedirectOption;
-	else {
-		const base = pathOption(fn, 'errorRedirect', errorRedirectOption, DEFAULTS.handoff.errorRedirect);
-		// A path that already names its error (seed 001: '/login?error=handoff_failed') is kept as written.
-		errorRedirect = /[?&]error=/.test(base) ? () => base : (code) => `${base}${base.includes('?') ? '&' : '?'}error=${code}`;
-	}
+	const errorRedirect = toErrorRedirect(options.errorRedirect ?? DEFAULTS.handoff.errorRedirect, (path) =>
+		pathOption(fn, 'errorRedirect', path, DEFAULTS.handoff.errorRedirect)
+	);
 
 	const session = createSessionRuntime(fn, options);
 	const clock = options.clock ?? systemClock;

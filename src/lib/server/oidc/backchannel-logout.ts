@@ -1,3 +1,4 @@
+import { readBodyCapped } from '../../http/read-body.js';
 import type { RequestEvent } from '@sveltejs/kit';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
@@ -156,27 +157,7 @@ export async function backchannelLogout(
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {
-	const declared = Number(request.headers.get('content-length') ?? '0');
-	if (declared > limit) throw new Error('too large');
-	const reader = request.body?.getReader();
-	if (!reader) return '';
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel().catch(() => {});
-			throw new Error('too large');
-		}
-		chunks.push(value);
-	}
-	const bytes = new Uint8Array(size);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
+	const bytes = await readBodyCapped(request, limit);
+	if (bytes === null) throw new Error('too large or unreadable');
 	return new TextDecoder().decode(bytes);
 }

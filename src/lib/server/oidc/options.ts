@@ -1,3 +1,4 @@
+import { toErrorRedirect } from '../error-redirect.js';
 import * as oauth from 'oauth4webapi';
 import { systemClock, type Clock } from '../../clock.js';
 import { resolveSessionOptions } from '../../cookies/session-options.js';
@@ -291,13 +292,9 @@ export function resolveOidcOptions(fn: string, options: OidcOptions & SessionRun
 
 	const postLoginRedirect = destinationOption(fn, 'postLoginRedirect', options.postLoginRedirect, DEFAULTS.oidc.postLoginRedirect);
 	const postLogoutRedirect = destinationOption(fn, 'postLogoutRedirect', options.postLogoutRedirect, DEFAULTS.oidc.postLogoutRedirect);
-	const errorRedirectOption = options.errorRedirect ?? DEFAULTS.oidc.errorRedirect;
-	let errorRedirect: (code: AuthErrorCode) => string;
-	if (typeof errorRedirectOption === 'function') errorRedirect = errorRedirectOption;
-	else {
-		const base = destinationOption(fn, 'errorRedirect', errorRedirectOption, DEFAULTS.oidc.errorRedirect);
-		errorRedirect = /[?&]error=/.test(base) ? () => base : (code) => `${base}${base.includes('?') ? '&' : '?'}error=${code}`;
-	}
+	const errorRedirect = toErrorRedirect(options.errorRedirect ?? DEFAULTS.oidc.errorRedirect, (path) =>
+		destinationOption(fn, 'errorRedirect', path, DEFAULTS.oidc.errorRedirect)
+	);
 
 	for (const name of ['fetchUserInfo', 'rpInitiatedLogout', 'revokeOnSignOut', 'checkOrigin'] as const) {
 		if (options[name] !== undefined && typeof options[name] !== 'boolean') throw misuse('ERR_INVALID_OPTION', `${fn}: options.${name} must be a boolean`);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
 import { resolveOidcOptions, type OidcOptions } from '../../src/lib/server/oidc/options.js';
 import { createRefresher } from '../../src/lib/server/refresh/refresher.js';
@@ -251,7 +251,11 @@ describe('store failures and restarts (R6, unknown_family)', () => {
 	it('re-registers a family the store lost (restart) at the cookie generation, without a grace window', async () => {
 		const env = await setup();
 		const record = await session(env, { generation: 3, register: false });
+		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
 		const outcome = await env.refresher.refresh(record);
+		// The in-memory default says once that several instances would need a shared store.
+		expect(warn.mock.calls.some(([message]) => /in-memory family store/.test(String(message)))).toBe(true);
+		warn.mockRestore();
 		if (outcome.kind !== 'refreshed') throw new Error(outcome.kind);
 		expect(outcome.record.family).toEqual({ id: record.family!.id, generation: 4 });
 		expect(env.as.calls.refresh).toBe(1);

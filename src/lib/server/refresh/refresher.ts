@@ -1,3 +1,4 @@
+import { warnOnce } from '../../runtime.js';
 import * as oauth from 'oauth4webapi';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { randomToken } from '../../crypto/base64url.js';
@@ -148,6 +149,13 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 		const expiresAtMs = record.createdAt + runtime.sessionMaxAgeMs;
 		if (expiresAtMs <= now) return 'expired';
 		const payload = await vault.seal(record.tokens, expiresAtMs);
+		if (store.kind === 'memory') {
+			// The one sign the SDK gets that the in-memory default is shared by several instances.
+			warnOnce(
+				'memory-family-store-unknown',
+				'a session arrived whose refresh-token family this process does not know. After a restart that is expected; if the app runs on more than one instance, the in-memory family store breaks refresh single flight and logout across them: pass familyStore from sveltekit-sso/redis or sveltekit-sso/postgres.'
+			);
+		}
 		try {
 			await store.registerFamily({
 				familyId: record.family.id,

@@ -341,9 +341,13 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
-/** SvelteKit's CSRF rule, for apps that hand the check to this hook (`checkOrigin`). */
+/**
+ * SvelteKit's CSRF rule, for apps that hand the check to this hook (`checkOrigin`): SvelteKit 3's
+ * stricter form, where a body without a content type counts as a form submission too.
+ */
 function isCrossSiteForm(request: Request, appOrigin: string): boolean {
 	if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method)) return false;
-	const type = (request.headers.get('content-type') ?? '').split(';', 1)[0].trim().toLowerCase();
-	return FORM_TYPES.includes(type) && request.headers.get('origin') !== appOrigin;
+	const header = request.headers.get('content-type');
+	const type = (header ?? '').split(';', 1)[0].trim().toLowerCase();
+	return (header === null || FORM_TYPES.includes(type)) && request.headers.get('origin') !== appOrigin;
 }

@@ -82,7 +82,7 @@ export interface OidcOptions {
 	 * Take over SvelteKit's CSRF origin check. SvelteKit refuses every form POST without a matching
 	 * `Origin` before any hook runs, and an authorization server's back-channel logout is exactly
 	 * that: a server-to-server form POST with no `Origin`. To receive back-channel logouts, set
-	 * `csrf: { checkOrigin: false }` in `svelte.config.js` and this to `true`: the hook then refuses
+	 * `csrf: { checkOrigin: false }` (SvelteKit 2) or `csrf: { trustedOrigins: ['*'] }` (SvelteKit 3) and this to `true`: the hook then refuses
 	 * cross-site form submissions (`POST`/`PUT`/`PATCH`/`DELETE` with a form content type and a
 	 * foreign or missing `Origin`) with 403 exactly as SvelteKit did, on every path except
 	 * `backchannelLogoutPath` — whose logout token is verified by signature instead. Default false.

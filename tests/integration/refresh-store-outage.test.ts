@@ -68,8 +68,14 @@ describe('the family store goes down (R6)', () => {
 		// Redis comes back empty (no persistence): like a restart, the family is re-registered from the
 		// cookie and the refresh proceeds once.
 		await startRedis();
-		await sleep(1_500); // ioredis reconnects
-		const after = await whoami(stack, cookie);
+		// ioredis reconnects with a back-off: ask until it is back (each miss is another fail-closed answer
+		// with no token request), for at most 15 s.
+		let after = await whoami(stack, cookie);
+		for (const deadline = Date.now() + 15_000; !after.body.isAuthenticated && Date.now() < deadline; ) {
+			expect(tokenCalls(stack)).toBe(0);
+			await sleep(250);
+			after = await whoami(stack, cookie);
+		}
 		expect(after.body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
 		expect(tokenCalls(stack, 'refresh_token')).toBe(1);
 		expect((await openSession(mergeCookies(cookie, after.response)))?.family?.generation).toBe(1);

@@ -109,6 +109,19 @@ describe('sign-in and callback through the hook', () => {
 		}
 	});
 
+	it('never hands a token to onError: a 200 token answer without token_type reaches the logger without its body', async () => {
+		const { signIn, as, errors } = await setup();
+		const secretTokens = { access_token: 'at-LEAK-CHECK-1', refresh_token: 'rt-LEAK-CHECK-2', id_token: 'x.y.z' };
+		as.tokenResponses.push(() => Response.json(secretTokens));
+		const { callback } = await signIn();
+		expect(callback.response.headers.get('location')).toMatch(/^\/login\?error=/);
+		expect(errors.length).toBeGreaterThan(0);
+		const logged = JSON.stringify(errors, (_k, v) => (v instanceof Error ? { ...v, message: v.message, cause: v.cause } : v));
+		expect(logged).not.toContain('LEAK-CHECK');
+		// control: the logger is told what failed
+		expect(logged).toMatch(/token_type/);
+	});
+
 	it('refuses a response delivered to another callback path than the redirect_uri it was requested with', async () => {
 		const { call, as } = await setup({ callbackPaths: ['/auth/callback', '/alt/callback'] });
 		const login = await call('/auth/login');
@@ -155,6 +168,17 @@ describe('sign-out through the hook', () => {
 		expect(as.calls.revocation).toBe(1);
 		expect(revoked).toBe(1);
 		expect(out.setCookies.some((c) => c.startsWith('__Host-sso=;') && /Max-Age=0/.test(c))).toBe(true);
+		expect((await call('/')).auth?.isAuthenticated).toBe(false);
+	});
+
+	it('ends a copied cookie at once on the instance that signed out, though it was cached as signed in (S10)', async () => {
+		const { signIn, call, jar } = await setup();
+		await signIn();
+		const copy = jar.header();
+		expect((await call('/')).auth?.isAuthenticated).toBe(true);
+		await call('/auth/logout', { method: 'POST', headers: { origin: APP } });
+		// The browser dropped its cookie; an attacker replays the copy.
+		for (const [name, value] of copy.split('; ').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)])) jar.values.set(name, value);
 		expect((await call('/')).auth?.isAuthenticated).toBe(false);
 	});
 

@@ -63,7 +63,7 @@ describe('createAuthHandle options, validated at construction (production)', () 
 		fails({ maxAge: -1 }, /options\.maxAge must be a non-negative integer/);
 		fails({ familyStore: {} as never }, /options\.familyStore must be a RefreshTokenFamilyStore/);
 		fails({ refreshLeewayMs: -1 }, /options\.refreshLeewayMs must be a non-negative number/);
-		fails({ refreshLeaseMs: 1_000, timeoutMs: 5_000 }, /options\.refreshLeaseMs \(1000\) must be longer than options\.timeoutMs/);
+		fails({ refreshLeaseMs: 1_000, timeoutMs: 5_000 }, /options\.refreshLeaseMs \(1000\) must be at least twice options\.timeoutMs/);
 		fails({ sessionCheckIntervalMs: Number.NaN }, /options\.sessionCheckIntervalMs/);
 		fails({ fetch: 'nope' as never }, /options\.fetch must be a function/);
 		fails({ fetchUserInfo: 'yes' as never }, /options\.fetchUserInfo must be a boolean/);

@@ -283,7 +283,12 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 
 	async function route(event: RequestEvent, path: string, url: URL): Promise<Response> {
 		if (path === oidc.loginPath) return signIn(event, oidc);
-		if (path === oidc.logoutPath) return signOut(event, oidc, await currentSession(event, url));
+		if (path === oidc.logoutPath) {
+			const response = await signOut(event, oidc, await currentSession(event, url));
+			// A copy of the signed-out cookie must not ride on this instance's cache until the next check.
+			revocation.bump();
+			return response;
+		}
 		if (path === oidc.backchannelLogoutPath) return backchannelLogout(event, oidc, verifyLogoutToken, revocation);
 		const { response, auth } = await finishSignIn(event, oidc, await currentSession(event, url));
 		if (auth) (event.locals as { auth?: ServerAuthContext }).auth = auth;

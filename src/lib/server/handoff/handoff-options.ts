@@ -1,3 +1,4 @@
+import { safeCause } from '../../safe-cause.js';
 import { toErrorRedirect } from '../error-redirect.js';
 import { systemClock } from '../../clock.js';
 import type { TransactionCookieOptions } from '../../cookies/transaction-store.js';
@@ -181,7 +182,7 @@ export function resolveHandoffOptions(fn: string, options: HandoffOptions): Hand
 		}),
 		verify: { url: verifyUrl, clientId: options.clientId, clientSecret: options.clientSecret, fetch: fetchFn, timeoutMs },
 		errorRedirect,
-		onError: options.onError ?? (() => {}),
+		onError: safeLogger(options.onError),
 		idpInitiated: oneOf(fn, 'idpInitiated', options.idpInitiated, ['accept', 'reject'], 'accept'),
 		sessionConflict: oneOf(fn, 'sessionConflict', options.sessionConflict, ['reject', 'replace'], 'reject'),
 		startPath: pathOption(fn, 'startPath', options.startPath, '/auth/handoff'),
@@ -189,5 +190,21 @@ export function resolveHandoffOptions(fn: string, options: HandoffOptions): Hand
 		authorizationEndpoint,
 		discovery: createDiscovery({ issuer, fetch: fetchFn, timeoutMs, allowInsecureRequests: allowInsecure, clock }),
 		appInitiatedEnabled
+	};
+}
+
+/**
+ * The app's logger as the handoff calls it: the cause reduced to what is safe to log, a throwing or
+ * rejecting logger unable to turn a clean rejection into a 500 or an unhandled rejection.
+ */
+function safeLogger(onError: ((info: HandoffErrorInfo) => void) | undefined): (info: HandoffErrorInfo) => void {
+	if (!onError) return () => {};
+	return (info) => {
+		try {
+			const result: unknown = onError(info.cause === undefined ? info : { ...info, cause: safeCause(info.cause) });
+			if (result && typeof (result as Promise<unknown>).catch === 'function') (result as Promise<unknown>).catch(() => {});
+		} catch {
+			// logging must not break the answer
+		}
 	};
 }

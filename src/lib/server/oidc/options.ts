@@ -1,3 +1,4 @@
+import { safeCause } from '../../safe-cause.js';
 import { toErrorRedirect } from '../error-redirect.js';
 import * as oauth from 'oauth4webapi';
 import { systemClock, type Clock } from '../../clock.js';
@@ -323,10 +324,11 @@ export function resolveOidcOptions(fn: string, options: OidcOptions & SessionRun
 	const refreshGraceMs = positiveMs(fn, 'refreshGraceMs', options.refreshGraceMs, DEFAULTS.refresh.graceMs, { allowZero: true });
 	const refreshLeaseMs = positiveMs(fn, 'refreshLeaseMs', options.refreshLeaseMs, DEFAULTS.refresh.leaseMs);
 	const refreshWaitMs = positiveMs(fn, 'refreshWaitMs', options.refreshWaitMs, DEFAULTS.refresh.waitMs, { allowZero: true });
-	if (refreshLeaseMs <= timeoutMs) {
-		// A lease shorter than a token request could run out while its holder still waits for the
-		// answer; another request would then redeem the same refresh token (R1).
-		throw misuse('ERR_INVALID_OPTION', `${fn}: options.refreshLeaseMs (${refreshLeaseMs}) must be longer than options.timeoutMs (${timeoutMs})`);
+	if (refreshLeaseMs < 2 * timeoutMs) {
+		// A lease that could run out while its holder still waits for the token endpoint (plus the
+		// store round trips and clock skew between instances) would let another request redeem the
+		// same refresh token (R1). Discovery happens before the lease is taken.
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.refreshLeaseMs (${refreshLeaseMs}) must be at least twice options.timeoutMs (${timeoutMs})`);
 	}
 	const sessionCheckIntervalMs = positiveMs(fn, 'sessionCheckIntervalMs', options.sessionCheckIntervalMs, DEFAULTS.refresh.sessionCheckIntervalMs, {
 		allowZero: true
@@ -389,7 +391,11 @@ export function resolveOidcOptions(fn: string, options: OidcOptions & SessionRun
 		clock,
 		onError: (info) => {
 			try {
-				onError(info);
+				// The cause is reduced to what is safe to log: oauth4webapi errors carry the token
+				// endpoint's body (live tokens) in their cause chain.
+				const result: unknown = onError(info.cause === undefined ? info : { ...info, cause: safeCause(info.cause) });
+				// An async logger that rejects must not become an unhandled rejection.
+				if (result && typeof (result as Promise<unknown>).catch === 'function') (result as Promise<unknown>).catch(() => {});
 			} catch {
 				// A throwing logger must not turn a clean rejection into a 500.
 			}

@@ -268,7 +268,26 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 		const generation = record.family.generation;
 		const known = latest.get(familyId);
 		if (known && known.generation === generation + 1 && clock() - known.rotatedAtMs <= runtime.refreshGraceMs) {
+			// Adopting from memory still asks the store whether the family lives: a copy of a cookie
+			// one generation behind must not get fresh tokens after a sign-out (S10).
+			let family;
+			try {
+				family = await rotation.find(familyId);
+			} catch (error) {
+				return unavailable(error);
+			}
+			if (!family || family.revokedAtMs !== null) {
+				latest.delete(familyId);
+				return { kind: 'ended', code: 'session_revoked' };
+			}
 			return { kind: 'refreshed', record: withTokens(record, known.generation, known.tokens, known.user) };
+		}
+		// Discovery before the lease: the lease must cover only the token request and the commit (R1).
+		try {
+			await runtime.discovery.get();
+		} catch (error) {
+			runtime.onError({ code: tokenEndpointErrorCode(error), phase: 'refresh', message: describe(error), cause: error });
+			return retryLater(record);
 		}
 		const leaseId = randomToken(16);
 		const deadline = clock() + runtime.refreshWaitMs;
@@ -291,7 +310,10 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 				case 'revoked':
 					return { kind: 'ended', code: 'session_revoked' };
 				case 'unknown_family': {
-					if (registered) return { kind: 'ended', code: 'session_revoked' };
+					// Only the in-memory store loses families (a restart): a shared store that does not know
+					// one had it evicted, flushed or deleted on purpose, and rebuilding it from a cookie copy
+					// would undo that revocation.
+					if (registered || store.kind !== 'memory') return { kind: 'ended', code: 'session_revoked' };
 					registered = true;
 					try {
 						if ((await reRegister(record)) === 'expired') return { kind: 'ended', code: 'token_expired' };

@@ -33,6 +33,8 @@ export interface SessionRevocation {
 	 * its next request, so the instance that received the logout applies it immediately.
 	 */
 	readonly epoch: number;
+	/** Forces every session of this instance to be checked again on its next request (after a sign-out here). */
+	bump(): void;
 	/** Records that the IdP session `sid` (or every session of `sub`, when there is no `sid`) ended now. */
 	recordLogout(input: { iss: string; sid?: string; sub?: string }): Promise<void>;
 	/** Claims a logout token's `jti`; false when it was already seen (a replay). */
@@ -113,6 +115,10 @@ export function createSessionRevocation(options: {
 	return {
 		get epoch() {
 			return epoch;
+		},
+
+		bump() {
+			epoch++;
 		},
 
 		async recordLogout({ iss, sid, sub }) {

@@ -14,12 +14,15 @@ export function readEnv(name: string): string | undefined {
 
 /**
  * True in development. Vite replaces `import.meta.env.DEV` when it bundles the package into the app
- * (the package is exported with the `svelte` condition for that reason); elsewhere `NODE_ENV` decides.
+ * (the package is exported with the `svelte` condition for that reason); elsewhere only an explicit
+ * `NODE_ENV=development` or `NODE_ENV=test` counts. Anything else is production: the relaxed
+ * development rules (ephemeral secret, redirect URI from the request, http issuers) fail closed.
  */
 export function isDevelopment(): boolean {
 	const env = (import.meta as ImportMeta & { env?: { DEV?: boolean } }).env;
 	if (env && typeof env.DEV === 'boolean') return env.DEV;
-	return readEnv('NODE_ENV') !== 'production';
+	const mode = readEnv('NODE_ENV');
+	return mode === 'development' || mode === 'test';
 }
 
 const warned = new Set<string>();

@@ -52,6 +52,12 @@ describe('createAuthHandle over HTTP against a production build', () => {
 		expect((await get(`${app.url}/dashboard?tab=keys`, { cookie: cookieHeader })).status).toBe(200);
 	});
 
+	it('keeps one-time values (code, state) out of redirectTo, and every other parameter in', async () => {
+		const res = await get(`${app.url}/dashboard?code=SECRET-CODE&state=s1&tab=2`);
+		expect(res.status).toBe(303);
+		expect(res.headers.get('location')).toBe('/login?redirectTo=%2Fdashboard%3Ftab%3D2');
+	});
+
 	it('never turns a protocol-relative request path into a protocol-relative redirectTo', async () => {
 		const res = await fetch(`${app.url}//evil.example/dashboard`, { redirect: 'manual' });
 		const location = res.headers.get('location') ?? '';

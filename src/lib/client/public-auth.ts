@@ -29,7 +29,7 @@ export interface PublicAuthOptions {
 
 // User claims that would be credentials if an authorization server put them into the user object.
 // Defence in depth: `AuthUser` never carries them, but it accepts any claim.
-const CREDENTIAL_CLAIM = /(^|_)token$/i;
+const CREDENTIAL_CLAIM = /token$|secret|password|credential/i;
 
 /**
  * The public part of `locals.auth` for the root `+layout.server.ts`: `{ user, session }` when signed

@@ -2,6 +2,10 @@ import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { misuse } from '../errors.js';
 import type { ServerAuthContext, SignedInAuth } from './auth-context.js';
 import { DEFAULTS } from './defaults.js';
+import { cleanSelfUrl } from './return-to.js';
+
+// Never carried into redirectTo: handoff tokens, authorization codes and their states.
+const ONE_TIME_PARAMS = ['handoff_token', 'state', 'code', 'iss', 'session_state'];
 
 /** Options of {@link requireAuth}. */
 export interface RequireAuthOptions {
@@ -35,11 +39,16 @@ export async function requireAuth(
 	}
 	if (auth.isAuthenticated) return auth;
 	const loginPath = options.loginPath ?? DEFAULTS.auth.loginPath;
-	if (typeof loginPath !== 'string' || !loginPath.startsWith('/') || loginPath.startsWith('//')) {
+	if (typeof loginPath !== 'string' || !loginPath.startsWith('/') || /^\/[\\/]|[\s\\]/.test(loginPath)) {
 		throw misuse('ERR_INVALID_ARGUMENT', "requireAuth: options.loginPath must be a path starting with '/'");
 	}
-	// Collapsed leading slashes: a request for //evil.example/x must not come back as a protocol-relative target.
-	const here = event.url.pathname.replace(/^\/+/, '/') + event.url.search;
+	// cleanSelfUrl collapses leading slashes (a request for //evil.example/x must not come back as a
+	// protocol-relative target) and drops one-time values that must not ride along into redirectTo.
+	// A copy without the fragment: SvelteKit throws when server code reads `event.url.hash`.
+	const copy = new URL('http://app.invalid');
+	copy.pathname = event.url.pathname;
+	copy.search = event.url.search;
+	const here = cleanSelfUrl(copy, ONE_TIME_PARAMS);
 	const separator = loginPath.includes('?') ? '&' : '?';
 	redirect(303, `${loginPath}${separator}redirectTo=${encodeURIComponent(here)}`);
 }

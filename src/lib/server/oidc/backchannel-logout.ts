@@ -69,6 +69,11 @@ export function createLogoutTokenVerifier(runtime: OidcRuntime) {
 			typ = verified.protectedHeader.typ;
 		} catch (error) {
 			if (error instanceof AuthError) throw error;
+			// The issuer's JWKS could not be fetched: not the token's fault, so the server may retry (503).
+			if (error instanceof errors.JWKSTimeout) throw new AuthError('timeout', 'logout token: the JWKS did not answer in time', { cause: error });
+			if (error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JWKS|fetch/i.test(error.message))) {
+				throw new AuthError('network_error', 'logout token: the JWKS could not be fetched', { cause: error });
+			}
 			throw new AuthError('invalid_token', `logout token: ${describe(error)}`, { cause: error });
 		}
 		if (typ !== undefined && !LOGOUT_TYP.test(typ)) throw new AuthError('invalid_token', 'logout token: "typ" is not logout+jwt');

@@ -144,27 +144,28 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 		return memo.auth;
 	}
 
-	/** getAccessToken of the shared value: refreshes when needed, but cannot write a cookie (see REQUEST_HORIZON_MS). */
+	/**
+	 * getAccessToken of the shared value: never refreshes, because it cannot write the cookie, and a
+	 * rotation the browser never learns of turns its cookie into a replay once the grace window ends.
+	 * The hot path serves this value only while the token is far from its refresh time.
+	 */
 	function sharedAccessToken(record: SessionRecord): () => Promise<string | null> {
 		return async () => {
 			const tokens = record.tokens;
-			if (!tokens) return null;
-			if (clock() < refresher.refreshAt(record)) return tokens.expiresAt > clock() ? tokens.accessToken : null;
-			// The refresh is remembered in this process: the browser's next request adopts it.
-			const outcome = await refresher.refresh(record);
-			if (outcome.kind === 'refreshed') return outcome.record.tokens?.accessToken ?? null;
-			if (outcome.kind === 'unchanged') return tokens.expiresAt > clock() ? tokens.accessToken : null;
-			return null;
+			return tokens && tokens.expiresAt > clock() ? tokens.accessToken : null;
 		};
 	}
 
-	/** getAccessToken of one request: a refresh it runs writes the session cookie into `late`. */
-	function requestAccessToken(start: SessionRecord, url: URL, present: readonly string[], late: CookieBatch): () => Promise<string | null> {
+	/**
+	 * getAccessToken of one request: a refresh it runs writes the session cookie into `late`. Once the
+	 * response has left (`late.sealed`), it no longer refreshes: the new cookie could not reach the browser.
+	 */
+	function requestAccessToken(start: SessionRecord, url: URL, present: readonly string[], late: LateCookies): () => Promise<string | null> {
 		let record = start;
 		return async () => {
 			const tokens = record.tokens;
 			if (!tokens) return null;
-			if (clock() < refresher.refreshAt(record)) return tokens.expiresAt > clock() ? tokens.accessToken : null;
+			if (late.sealed || clock() < refresher.refreshAt(record)) return tokens.expiresAt > clock() ? tokens.accessToken : null;
 			const outcome = await refresher.refresh(record);
 			if (outcome.kind === 'refreshed') {
 				record = outcome.record;
@@ -187,7 +188,7 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 		read: SessionRead,
 		header: string | null,
 		url: URL,
-		late: CookieBatch
+		late: LateCookies
 	): Promise<{ auth: ServerAuthContext; batch: CookieBatch | null }> {
 		const fast = settled(read, header);
 		if (fast) return { auth: fast, batch: null };
@@ -325,11 +326,12 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 		header: string | null,
 		url: URL
 	): Promise<Response> {
-		const late = new CookieBatch();
+		const late: LateCookies = Object.assign(new CookieBatch(), { sealed: false });
 		const { auth, batch } = await authenticate(event, requestState(event.locals), await pending, header, url, late);
 		(event.locals as { auth?: ServerAuthContext }).auth = auth;
 		if (batch !== null) batch.applyTo(event.cookies);
 		const response = await resolve(event);
+		late.sealed = true;
 		if (late.size === 0) return batch === null ? response : withNoStore(response);
 		// A refresh getAccessToken() ran while the page was built: its cookie rides on this response.
 		const marked = withNoStore(response);
@@ -356,3 +358,6 @@ function isCrossSiteForm(request: Request, appOrigin: string): boolean {
 	const type = (header ?? '').split(';', 1)[0].trim().toLowerCase();
 	return (header === null || FORM_TYPES.includes(type)) && request.headers.get('origin') !== appOrigin;
 }
+
+/** Cookies a refresh during the request writes; `sealed` once the response has been built. */
+type LateCookies = CookieBatch & { sealed: boolean };

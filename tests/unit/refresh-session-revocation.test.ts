@@ -36,6 +36,18 @@ describe('logout records in the family store', () => {
 		expect(await revocation.isRevoked(session())).toBe(false);
 	});
 
+	it('a logout naming sid and sub also ends that user\'s sessions that carry no sid, but not their sid sessions', async () => {
+		const { clock, revocation, session } = setup();
+		const noSid = session({ idp: { iss: ISS, sub: 'alice' } });
+		const otherSid = session({ idp: { iss: ISS, sub: 'alice', sid: 'idp-session-2' } });
+		const otherUser = session({ idp: { iss: ISS, sub: 'bob' } });
+		clock.now += 1_000;
+		await revocation.recordLogout({ iss: ISS, sid: 'idp-session-1', sub: 'alice' });
+		expect(await revocation.isRevoked(noSid)).toBe(true);
+		expect(await revocation.isRevoked(otherSid)).toBe(false);
+		expect(await revocation.isRevoked(otherUser)).toBe(false);
+	});
+
 	it('a sub logout ends every session of the user created before it; a later one moves the time forward', async () => {
 		const { clock, revocation, session } = setup();
 		const first = session({ idp: { iss: ISS, sub: 'alice' } });

@@ -67,6 +67,9 @@ export function createSessionRevocation(options: {
 
 	const sidKey = async (iss: string, sid: string) => `${PREFIX}sid.${await digest([issuerKey(iss), sid])}`;
 	const subKey = async (iss: string, sub: string) => `${PREFIX}sub.${await digest([issuerKey(iss), sub])}`;
+	// A token naming sid and sub also ends the sessions of that sub that carry no sid (an IdP that puts
+	// sid into logout tokens but not into ID tokens): they cannot be matched by sid.
+	const noSidKey = async (iss: string, sub: string) => `${PREFIX}nosid.${await digest([issuerKey(iss), sub])}`;
 
 	function tombstone(familyId: string, subject: string, now: number, expiresAtMs: number): RefreshTokenFamily {
 		return {
@@ -123,6 +126,7 @@ export function createSessionRevocation(options: {
 
 		async recordLogout({ iss, sid, sub }) {
 			if (sid) await upsert(await sidKey(iss, sid), sub ?? '');
+			if (sid && sub) await upsert(await noSidKey(iss, sub), sub);
 			else if (sub) await upsert(await subKey(iss, sub), sub);
 			epoch++;
 		},
@@ -148,7 +152,7 @@ export function createSessionRevocation(options: {
 			if (record.family) lookups.push(store.findFamily(record.family.id));
 			if (fromOwnIssuer(record)) {
 				const idp = record.idp!;
-				if (idp.sid) lookups.push(sidKey(idp.iss, idp.sid).then((id) => store.findFamily(id)));
+				lookups.push((idp.sid ? sidKey(idp.iss, idp.sid) : noSidKey(idp.iss, idp.sub)).then((id) => store.findFamily(id)));
 				lookups.push(subKey(idp.iss, idp.sub).then((id) => store.findFamily(id)));
 			}
 			const [first, ...records] = await Promise.all(lookups);

@@ -98,6 +98,10 @@ describe('logout records in the family store', () => {
 	it('claims a jti once; the logout records hold no token', async () => {
 		const { revocation, store, clock } = setup();
 		expect(await revocation.claimJti({ iss: ISS, jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(true);
+		// Claimed but its logout not recorded yet (the store failed in between): the IdP's retry is let through.
+		expect(await revocation.claimJti({ iss: ISS, jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(true);
+		await revocation.completeJti({ iss: ISS, jti: 'j1' });
+		// Recorded: now a replay.
 		expect(await revocation.claimJti({ iss: ISS, jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(false);
 		expect(await revocation.claimJti({ iss: 'https://other.example', jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(true);
 		expect(store.size).toBe(2);

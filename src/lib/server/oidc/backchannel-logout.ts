@@ -154,6 +154,7 @@ export async function backchannelLogout(
 			return answer(400, 'invalid_token');
 		}
 		await revocation.recordLogout({ iss: claims.iss, ...(claims.sid ? { sid: claims.sid } : {}), ...(claims.sub ? { sub: claims.sub } : {}) });
+		await revocation.completeJti({ iss: claims.iss, jti: claims.jti });
 	} catch (error) {
 		runtime.onError({ code: 'store_unavailable', phase: 'backchannel-logout', message: 'recording the logout failed', cause: error });
 		return answer(503, 'store_unavailable');

@@ -37,8 +37,14 @@ export interface SessionRevocation {
 	bump(): void;
 	/** Records that the IdP session `sid` (or every session of `sub`, when there is no `sid`) ended now. */
 	recordLogout(input: { iss: string; sid?: string; sub?: string }): Promise<void>;
-	/** Claims a logout token's `jti`; false when it was already seen (a replay). */
+	/**
+	 * Claims a logout token's `jti`; false when it was already seen and its logout was recorded (a
+	 * replay). A claim whose logout was never recorded (the store failed in between) may be retried,
+	 * so the IdP's retry after a 503 is not refused as a replay.
+	 */
 	claimJti(input: { iss: string; jti: string; expiresAtMs: number }): Promise<boolean>;
+	/** Marks a claimed `jti` as done, after its logout was recorded. */
+	completeJti(input: { iss: string; jti: string }): Promise<void>;
 	/** Whether the session was ended by a logout record or its family was revoked. Store errors propagate. */
 	isRevoked(record: SessionRecord): Promise<boolean>;
 	/** Whether `record` can be ended by anything this checks (it names an IdP session or a family). */
@@ -69,6 +75,7 @@ export function createSessionRevocation(options: {
 	const subKey = async (iss: string, sub: string) => `${PREFIX}sub.${await digest([issuerKey(iss), sub])}`;
 	// A token naming sid and sub also ends the sessions of that sub that carry no sid (an IdP that puts
 	// sid into logout tokens but not into ID tokens): they cannot be matched by sid.
+	const jtiKey = async (iss: string, jti: string) => `${PREFIX}jti.${await digest([issuerKey(iss), jti])}`;
 	const noSidKey = async (iss: string, sub: string) => `${PREFIX}nosid.${await digest([issuerKey(iss), sub])}`;
 
 	function tombstone(familyId: string, subject: string, now: number, expiresAtMs: number): RefreshTokenFamily {
@@ -133,14 +140,21 @@ export function createSessionRevocation(options: {
 
 		async claimJti({ iss, jti, expiresAtMs }) {
 			const now = Math.floor(clock());
-			const id = `${PREFIX}jti.${await digest([issuerKey(iss), jti])}`;
+			const id = await jtiKey(iss, jti);
 			try {
+				// Generation 0: claimed, logout not yet recorded; completeJti moves it to 1.
 				await store.registerFamily(tombstone(id, '', now, Math.max(expiresAtMs, now + 1)));
 				return true;
 			} catch (error) {
-				if (error instanceof RefreshTokenStorageError && error.reason === 'duplicate-family') return false;
-				throw error;
+				if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
 			}
+			const existing = await store.findFamily(id);
+			return existing !== null && existing.generation === 0;
+		},
+
+		async completeJti({ iss, jti }) {
+			const id = await jtiKey(iss, jti);
+			await store.updateFamily(id, (current) => (current.generation === 0 ? { ...current, generation: 1 } : null));
 		},
 
 		isCheckable(record) {

@@ -7,7 +7,7 @@ import { cookieHeaderFrom, mergeCookies, startIdpAndApp } from '../support/hando
 // replaces the browser's session revokes the previous family.
 let env: Awaited<ReturnType<typeof startIdpAndApp>>;
 beforeAll(async () => {
-	env = await startIdpAndApp({ SSO_REFRESH_GRACE_MS: '0' }, { accessTokenTtl: 2, handoffTtlSeconds: 1 });
+	env = await startIdpAndApp({ SSO_REFRESH_GRACE_MS: '0' }, { accessTokenTtl: 2, handoffTtlSeconds: 4 });
 });
 afterAll(() => env?.stop());
 
@@ -55,7 +55,9 @@ describe('handoff token expiry', () => {
 	it('refuses a handoff token after its lifetime with token_expired, and accepts a fresh one', async () => {
 		const state = 'idp-state-expiry-0123456789';
 		const token = await env.idp.mintHandoff({ sub: 'alice', clientId: 'demo', state });
-		await sleep(2_100);
+		// The dev IdP here mints handoff tokens for 4 s (long enough for a loaded CI machine to redeem
+		// the others in this file in time).
+		await sleep(4_200);
 		const late = await get(`${env.app.url}/?handoff_token=${encodeURIComponent(token)}&state=${state}`);
 		expect(late.headers.get('location')).toBe('/login?error=token_expired');
 		expect(late.headers.getSetCookie().filter((c) => c.startsWith('sso=') && !/Max-Age=0/.test(c))).toEqual([]);

@@ -1,7 +1,6 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/app-server.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { mergeCookies } from '../support/handoff-env.js';
 import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, startOidcStack, tokenCalls, whoami, type OidcStack } from '../support/oidc-stack.js';
 
@@ -10,51 +9,25 @@ import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, star
 // refused) and restores it — the database itself keeps its rows, unlike a Redis without persistence.
 const TTL_S = 2;
 const table = `sso_outage_${process.pid}`;
-let proxyPort: number;
-let proxy: Server | undefined;
-const sockets = new Set<Socket>();
+let proxy: TcpProxy;
 let stack: OidcStack;
 const sql = postgres({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 1, onnotice: () => {} });
 
-async function openProxy() {
-	proxy = createServer((client) => {
-		const upstream = connect(5432, '127.0.0.1');
-		sockets.add(client).add(upstream);
-		const drop = () => {
-			client.destroy();
-			upstream.destroy();
-		};
-		client.on('error', drop).on('close', drop);
-		upstream.on('error', drop).on('close', drop);
-		client.pipe(upstream).pipe(client);
-	});
-	await new Promise<void>((resolve) => proxy!.listen(proxyPort, '127.0.0.1', resolve));
-}
-
-async function cutProxy() {
-	const closed = new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
-	for (const socket of sockets) socket.destroy();
-	sockets.clear();
-	await closed;
-}
-
 beforeAll(async () => {
-	proxyPort = await freePort();
-	await openProxy();
+	proxy = await startTcpProxy(5432);
 	stack = await startOidcStack({
 		idp: { accessTokenTtl: TTL_S },
 		env: {
 			SSO_FAMILY_STORE: 'postgres',
-			SSO_DATABASE_URL: `postgres://postgres@127.0.0.1:${proxyPort}/test`,
+			SSO_DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
 			SSO_PG_TABLE: table,
 			SSO_SESSION_CHECK_INTERVAL_MS: '0'
 		}
 	});
 });
 afterAll(async () => {
-	if (!proxy?.listening) await openProxy().catch(() => {});
 	await stack?.stop();
-	await cutProxy();
+	await proxy?.cut();
 	await sql.unsafe(`drop table if exists ${table}`);
 	await sql.end();
 });
@@ -67,7 +40,7 @@ describe('the PostgreSQL family store becomes unreachable (R6)', () => {
 		expect((await whoami(stack, cookie)).body.isAuthenticated).toBe(true);
 		const familyId = (await openSession(cookie))!.family!.id;
 
-		await cutProxy();
+		await proxy.cut();
 		await sleep(TTL_S * 1000 + 150);
 		stack.idp.resetCounters();
 		const during = await whoami(stack, cookie);
@@ -79,7 +52,7 @@ describe('the PostgreSQL family store becomes unreachable (R6)', () => {
 		const [row] = await sql.unsafe(`select data from ${table} where family_id = $1`, [familyId]);
 		expect(JSON.parse(row.data as string)).toMatchObject({ generation: 0, lease: null, revokedAtMs: null });
 
-		await openProxy();
+		await proxy.open();
 		const after = await whoami(stack, cookie);
 		expect(after.body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
 		expect(tokenCalls(stack, 'refresh_token')).toBe(1);

@@ -1,7 +1,6 @@
 // The database becomes unreachable mid-run. A TCP proxy on loopback stands between the clients and
 // PostgreSQL: closing it drops every connection and refuses new ones, as a dead server or a network
 // partition would, without touching the shared PostgreSQL.
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import {
 	PostgresRefreshTokenFamilyStore
 } from '../../src/lib/postgres/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const SECRET = `SECRET-PAYLOAD-${crypto.randomUUID()}`;
 const run = crypto.randomUUID().replace(/-/g, '').slice(0, 12);
@@ -23,29 +23,7 @@ const direct = postgres({
 	onnotice: () => {}
 });
 
-let proxy: Server | undefined;
-let proxyPort = 0;
-const sockets = new Set<Socket>();
-
-async function startProxy(): Promise<void> {
-	proxy = createServer((client) => {
-		const upstream = connect(5432, '127.0.0.1');
-		for (const socket of [client, upstream]) {
-			sockets.add(socket);
-			socket.on('close', () => sockets.delete(socket));
-			socket.on('error', () => {});
-		}
-		client.pipe(upstream).pipe(client);
-	});
-	await new Promise<void>((resolve) => proxy!.listen(proxyPort, '127.0.0.1', resolve));
-	proxyPort = (proxy.address() as { port: number }).port;
-}
-
-function stopProxy(): void {
-	proxy?.close();
-	proxy = undefined;
-	for (const socket of sockets) socket.destroy();
-}
+let proxy: TcpProxy;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,15 +33,15 @@ let sql: postgres.Sql;
 beforeAll(async () => {
 	await new PostgresRefreshTokenFamilyStore({ sql: direct, table: familyTable }).ensureSchema();
 	await new PostgresHandoffStateStore({ sql: direct, table: stateTable }).ensureSchema();
-	await startProxy();
-	const connection = { host: '127.0.0.1', port: proxyPort, user: 'postgres', database: 'test' };
+	proxy = await startTcpProxy(5432);
+	const connection = { host: '127.0.0.1', port: proxy.port, user: 'postgres', database: 'test' };
 	pool = new pg.Pool({ ...connection, max: 4, connectionTimeoutMillis: 1_000 });
 	pool.on('error', () => {});
 	sql = postgres({ ...connection, max: 4, connect_timeout: 1, onnotice: () => {} });
 });
 
 afterAll(async () => {
-	stopProxy();
+	void proxy.cut();
 	await pool?.end().catch(() => {});
 	await sql?.end({ timeout: 1 }).catch(() => {});
 	await direct.unsafe(`DROP TABLE IF EXISTS "${familyTable}", "${stateTable}"`);
@@ -123,7 +101,7 @@ describe.each([
 		const midRun = await failsFast(
 			() =>
 				families.updateFamily(f.familyId, (current) => {
-					stopProxy();
+					void proxy.cut();
 					return { ...current, generation: 1, payload: `${SECRET}-generation-1` };
 				}),
 			[f.familyId]
@@ -150,7 +128,7 @@ describe.each([
 			});
 		}
 
-		await startProxy();
+		await proxy.open();
 		const deadline = Date.now() + 5_000;
 		let recovered: RefreshTokenFamily | null | undefined;
 		while (recovered === undefined) {

@@ -122,6 +122,18 @@ describe('sign-in and callback through the hook', () => {
 		expect(logged).toMatch(/token_type/);
 	});
 
+	it('lets only the first of two concurrent deliveries of one callback reach the token endpoint (C9)', async () => {
+		const { call, as } = await setup();
+		const login = await call('/auth/login');
+		const location = new URL(login.response.headers.get('location')!);
+		const query = new URLSearchParams({ code: as.issueCode(location.href), state: location.searchParams.get('state')!, iss: as.issuer });
+		const [first, second] = await Promise.all([call(`/auth/callback?${query}`), call(`/auth/callback?${query}`)]);
+		const locations = [first, second].map((r) => r.response.headers.get('location'));
+		expect(locations).toContain('/');
+		expect(locations).toContain('/login?error=invalid_state');
+		expect(as.calls.token).toBe(1);
+	});
+
 	it('refuses a response delivered to another callback path than the redirect_uri it was requested with', async () => {
 		const { call, as } = await setup({ callbackPaths: ['/auth/callback', '/alt/callback'] });
 		const login = await call('/auth/login');

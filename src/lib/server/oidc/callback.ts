@@ -117,6 +117,9 @@ async function complete(
 	if (new URL(tx.redirectUri).pathname !== event.url.pathname) {
 		throw new Rejected('invalid_state', 'the callback arrived on another path than its redirect_uri');
 	}
+	// The transaction is a cookie, so two concurrent deliveries of one callback (a double click, a
+	// replay racing the original) both hold it; only the first may reach the token endpoint (C9).
+	if (!spendState(runtime, state)) throw new Rejected('invalid_state', 'this callback is already being completed');
 
 	const as = await runtime.discovery.get();
 	let validated: URLSearchParams;
@@ -256,4 +259,26 @@ async function exchange(
 		...(result.scope ? { scope: result.scope } : {})
 	};
 	return { tokens, claims };
+}
+
+// States whose callback this process has started to complete, per runtime: bounded, each kept for
+// the longest a transaction lives.
+const spent = new WeakMap<OidcRuntime, Map<string, number>>();
+const SPENT_LIMIT = 10_000;
+const SPENT_TTL_MS = 60 * 60 * 1000;
+
+function spendState(runtime: OidcRuntime, state: string): boolean {
+	let states = spent.get(runtime);
+	if (!states) spent.set(runtime, (states = new Map()));
+	const now = runtime.clock();
+	const until = states.get(state);
+	if (until !== undefined && until > now) return false;
+	if (states.size >= SPENT_LIMIT) {
+		for (const [key, expires] of states) {
+			if (expires <= now || states.size >= SPENT_LIMIT) states.delete(key);
+			else break;
+		}
+	}
+	states.set(state, now + SPENT_TTL_MS);
+	return true;
 }

@@ -9,6 +9,7 @@ import {
 	PostgresRefreshTokenFamilyStore
 } from '../../src/lib/postgres/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+import { failsFast as failsFastShared, familyWith } from '../support/store-faults.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const SECRET = `SECRET-PAYLOAD-${crypto.randomUUID()}`;
@@ -48,43 +49,8 @@ afterAll(async () => {
 	await direct.end();
 });
 
-function family(): RefreshTokenFamily {
-	const now = Date.now();
-	return {
-		familyId: crypto.randomUUID(),
-		subject: 'user-1',
-		generation: 0,
-		payload: `${SECRET}-generation-0`,
-		previousPayload: null,
-		rotatedAtMs: now,
-		lease: null,
-		revokedAtMs: null,
-		createdAtMs: now,
-		expiresAtMs: now + 600_000
-	};
-}
-
-async function failsFast(
-	operation: () => Promise<unknown>,
-	secrets: string[],
-	withinMs = 2_000
-): Promise<Error> {
-	const started = Date.now();
-	const error = await operation().then(
-		() => {
-			throw new Error('expected the operation to fail while the database is unreachable');
-		},
-		(e: unknown) => e as Error
-	);
-	expect(Date.now() - started).toBeLessThan(withinMs);
-	const cause = (error as { cause?: unknown }).cause as Error | undefined;
-	for (const secret of [SECRET, ...secrets]) {
-		expect(error.message).not.toContain(secret);
-		expect(String(cause?.message ?? '')).not.toContain(secret);
-		expect(Object.values(cause ?? {}).join(' ')).not.toContain(secret);
-	}
-	return error;
-}
+const family = () => familyWith(SECRET);
+const failsFast = (operation: () => Promise<unknown>, secrets: string[]) => failsFastShared(operation, [SECRET, ...secrets], 2_000);
 
 describe.each([
 	['postgres.js', () => ({ sql })],

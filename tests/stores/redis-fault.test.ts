@@ -10,6 +10,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisHandoffStateStore, RedisRefreshTokenFamilyStore } from '../../src/lib/redis/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+import { failsFast as failsFastShared, familyWith } from '../support/store-faults.js';
 
 const port = 6390 + Math.floor(Math.random() * 1000);
 const SECRET = `SECRET-PAYLOAD-${crypto.randomUUID()}`;
@@ -98,44 +99,8 @@ afterAll(async () => {
 	await rm(dir, { recursive: true, force: true });
 });
 
-function family(): RefreshTokenFamily {
-	const now = Date.now();
-	return {
-		familyId: crypto.randomUUID(),
-		subject: 'user-1',
-		generation: 0,
-		payload: `${SECRET}-generation-0`,
-		previousPayload: null,
-		rotatedAtMs: now,
-		lease: null,
-		revokedAtMs: null,
-		createdAtMs: now,
-		expiresAtMs: now + 600_000
-	};
-}
-
-/** Awaits `operation`, asserting it fails within `withinMs` and without leaking `secrets`. */
-async function failsFast(
-	operation: () => Promise<unknown>,
-	secrets: string[],
-	withinMs = 1_500
-): Promise<Error> {
-	const started = Date.now();
-	const error = await operation().then(
-		() => {
-			throw new Error('expected the operation to fail while Redis is down');
-		},
-		(e: unknown) => e as Error
-	);
-	expect(Date.now() - started).toBeLessThan(withinMs);
-	const cause = (error as { cause?: unknown }).cause;
-	for (const secret of [SECRET, ...secrets]) {
-		expect(error.message).not.toContain(secret);
-		expect(String((cause as Error | undefined)?.message ?? '')).not.toContain(secret);
-		expect(JSON.stringify(cause ?? null)).not.toContain(secret);
-	}
-	return error;
-}
+const family = () => familyWith(SECRET);
+const failsFast = (operation: () => Promise<unknown>, secrets: string[]) => failsFastShared(operation, [SECRET, ...secrets], 1_500);
 
 describe.each([
 	['ioredis', () => ioredis],

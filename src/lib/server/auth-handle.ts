@@ -12,7 +12,8 @@ import { registerOidcRuntime } from './oidc/default-runtime.js';
 import { signIn } from './oidc/sign-in.js';
 import { finishSignIn } from './oidc/callback.js';
 import { signOut } from './oidc/sign-out.js';
-import { backchannelLogout, createLogoutTokenVerifier } from './oidc/backchannel-logout.js';
+import { backchannelLogout } from './oidc/backchannel-logout.js';
+import { createLogoutTokenVerifier } from './oidc/logout-token.js';
 import { createRefresher } from './refresh/refresher.js';
 import { createSessionRevocation } from './refresh/session-revocation.js';
 
@@ -109,7 +110,7 @@ export function createAuthHandle(options: AuthHandleOptions): Handle {
 	const clock = runtime.clock;
 	const refresher = createRefresher(oidc);
 	const revocation = createSessionRevocation({ store: oidc.store, clock, issuer: oidc.issuer.href, sessionMaxAgeMs: oidc.sessionMaxAgeMs });
-	const verifyLogoutToken = createLogoutTokenVerifier(oidc);
+	const verifyLogoutToken = createLogoutTokenVerifier({ clientId: oidc.clientId, clock: oidc.clock, discovery: oidc.discovery, fetch: oidc.connection.fetch, timeoutMs: oidc.connection.timeoutMs });
 	const callbackPaths = new Set(oidc.callbackPaths);
 	const owned = new Set([...oidc.callbackPaths, oidc.loginPath, oidc.logoutPath, oidc.backchannelLogoutPath]);
 	const interval = oidc.sessionCheckIntervalMs;

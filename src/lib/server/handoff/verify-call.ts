@@ -1,20 +1,7 @@
 import { fromUtf8 } from '../../crypto/base64url.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import { readBodyCapped } from '../../http/read-body.js';
-import { isRecord as isObject } from '../../json.js';
-import type { AuthUser } from '../../types.js';
-
-/** What a verify endpoint vouched for, after its response passed every shape and binding check. */
-export interface VerifiedHandoff {
-	readonly tokenType: string;
-	readonly accessToken: string;
-	readonly expiresIn: number;
-	readonly refreshToken?: string;
-	readonly user: AuthUser;
-	/** The authorization server's session id (kept for back-channel logout). */
-	readonly session: { readonly id: string };
-	readonly carryOverState: Record<string, unknown> | null;
-}
+import { parseVerifyResponse, type VerifiedHandoff } from './verify-response.js';
 
 /** How the verify endpoint is called. */
 export interface VerifyCallConfig {
@@ -86,7 +73,7 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 		throw new AuthError(code, `the verify endpoint answered ${response.status}${shown}`);
 	}
 	if (body === undefined) throw new AuthError('invalid_response', 'the verify endpoint answered 200 without a JSON body');
-	return parseGrant(body, config.clientId);
+	return parseVerifyResponse(body, config.clientId);
 }
 
 /** The JSON body, or undefined when it is not JSON; read under the same deadline as the request. */
@@ -110,51 +97,3 @@ async function readJson(response: Response, signal: AbortSignal): Promise<unknow
 	}
 }
 
-const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 16_384;
-// Profile fields travel in every request's cookie: an attacker's own account with a 20 KB name,
-// handed off to a victim, must not lock the victim's browser out with 431s (S7).
-const MAX_PROFILE_FIELD = 256;
-// A year: longer lifetimes are a misconfiguration, and Infinity would not survive sealing.
-const MAX_EXPIRES_IN = 365 * 24 * 60 * 60;
-
-function invalid(what: string): never {
-	throw new AuthError('invalid_response', `the verify response ${what}`);
-}
-
-function parseGrant(body: unknown, clientId: string): VerifiedHandoff {
-	if (!isObject(body)) invalid('is not a JSON object');
-	const { token_type, access_token, expires_in, refresh_token, user, session, carry_over_state } = body;
-	// A grant minted for another client must never sign anyone in here (mix-up, RFC 9700 §4.4).
-	for (const claim of ['client_id', 'aud'] as const) {
-		const value = body[claim];
-		if (value === undefined) continue;
-		const names = Array.isArray(value) ? value : [value];
-		if (names.length !== 1 || names[0] !== clientId) invalid(`names another client in "${claim}"`);
-	}
-	if (!nonEmpty(token_type) || token_type.toLowerCase() !== 'bearer') invalid('has no Bearer "token_type"');
-	if (!nonEmpty(access_token)) invalid('has no "access_token"');
-	if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in <= 0 || expires_in > MAX_EXPIRES_IN) {
-		invalid('has no positive "expires_in" of at most a year');
-	}
-	if (refresh_token !== undefined && !nonEmpty(refresh_token)) invalid('has a malformed "refresh_token"');
-	if (!isObject(user) || !nonEmpty(user.id) || user.id.length > MAX_PROFILE_FIELD) invalid('has no "user" with an "id" of at most 256 characters');
-	for (const field of ['email', 'name'] as const) {
-		const value = user[field];
-		if (value !== undefined && (typeof value !== 'string' || value.length > MAX_PROFILE_FIELD)) invalid(`has a malformed or oversized "user.${field}"`);
-	}
-	if (!isObject(session) || !nonEmpty(session.id)) invalid('has no "session" with an "id"');
-	if (carry_over_state !== undefined && carry_over_state !== null && !isObject(carry_over_state)) invalid('has a malformed "carry_over_state"');
-	return {
-		tokenType: 'Bearer',
-		accessToken: access_token,
-		expiresIn: expires_in,
-		...(refresh_token === undefined ? {} : { refreshToken: refresh_token }),
-		user: {
-			id: user.id,
-			...(typeof user.email === 'string' ? { email: user.email } : {}),
-			...(typeof user.name === 'string' ? { name: user.name } : {})
-		},
-		session: { id: session.id },
-		carryOverState: (carry_over_state as Record<string, unknown> | undefined) ?? null
-	};
-}

@@ -1,0 +1,113 @@
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type * as oauth from 'oauth4webapi';
+import type { Clock } from '../../clock.js';
+import { AuthError } from '../../errors.js';
+import { DEFAULTS } from '../defaults.js';
+import { describe } from './errors.js';
+
+/** What verifying a logout token needs: the issuer's metadata, how to fetch its JWKS, this client. */
+export interface LogoutTokenVerifierDeps {
+	readonly clientId: string;
+	readonly clock: Clock;
+	readonly discovery: { get(): Promise<oauth.AuthorizationServer> };
+	readonly fetch: typeof fetch;
+	readonly timeoutMs: number;
+}
+
+/** Verifies one logout token; throws `AuthError` (`invalid_token`, or `network_error` / `timeout` for a JWKS outage). */
+export type LogoutTokenVerifier = (token: string) => Promise<LogoutClaims>;
+
+const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+// RFC 8725 §3.11 explicit typing; Back-Channel Logout 1.0 §2.4 registers `logout+jwt`.
+const LOGOUT_TYP = /^(?:application\/)?logout\+jwt$/i;
+
+/** A verified logout token: who to sign out. */
+export interface LogoutClaims {
+	readonly iss: string;
+	readonly sid?: string;
+	readonly sub?: string;
+	readonly jti: string;
+	readonly iat: number;
+}
+
+/**
+ * Verifies a logout token (OIDC Back-Channel Logout 1.0 §2.6) against the issuer's JWKS: signature
+ * with an algorithm the issuer advertises (never `none`), `iss`, `aud` (this client, and no other
+ * audience), `iat` (recent), `exp` when present, `jti`, the back-channel `events` member, `sid` or
+ * `sub`, no `nonce` (an ID token is not a logout token), and `typ` `logout+jwt` when typed.
+ */
+export function createLogoutTokenVerifier(deps: LogoutTokenVerifierDeps): LogoutTokenVerifier {
+	let keys: { uri: string; get: JWTVerifyGetKey } | undefined;
+
+	function keySet(jwksUri: string): JWTVerifyGetKey {
+		if (keys?.uri !== jwksUri) {
+			const remote = createRemoteJWKSet(new URL(jwksUri), {
+				[customFetch]: deps.fetch,
+				timeoutDuration: deps.timeoutMs
+			});
+			// Several keys without a `kid` that could all verify: refuse rather than try each (I7).
+			const get: JWTVerifyGetKey = async (header, token) => {
+				try {
+					return await remote(header, token);
+				} catch (error) {
+					if (error instanceof errors.JWKSMultipleMatchingKeys) throw new AuthError('invalid_token', 'multiple keys match and the token has no "kid"');
+					throw error;
+				}
+			};
+			keys = { uri: jwksUri, get };
+		}
+		return keys.get;
+	}
+
+	return async function verify(token: string): Promise<LogoutClaims> {
+		const as = await deps.discovery.get();
+		if (!as.jwks_uri) throw new AuthError('invalid_response', 'the issuer has no jwks_uri');
+		const algorithms = (as.id_token_signing_alg_values_supported ?? ['RS256']).filter((alg) => alg !== 'none');
+		let payload: JWTPayload;
+		let typ: string | undefined;
+		try {
+			const verified = await jwtVerify(token, keySet(as.jwks_uri), {
+				issuer: as.issuer,
+				audience: deps.clientId,
+				algorithms,
+				requiredClaims: ['iss', 'aud', 'iat', 'jti'],
+				maxTokenAge: `${Math.floor(DEFAULTS.oidc.logoutTokenMaxAgeMs / 1000)}s`,
+				clockTolerance: 60,
+				currentDate: new Date(deps.clock())
+			});
+			payload = verified.payload;
+			typ = verified.protectedHeader.typ;
+		} catch (error) {
+			if (error instanceof AuthError) throw error;
+			// The issuer's JWKS could not be fetched: not the token's fault, so the server may retry (503).
+			if (error instanceof errors.JWKSTimeout) throw new AuthError('timeout', 'logout token: the JWKS did not answer in time', { cause: error });
+			if (error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JWKS|fetch/i.test(error.message))) {
+				throw new AuthError('network_error', 'logout token: the JWKS could not be fetched', { cause: error });
+			}
+			throw new AuthError('invalid_token', `logout token: ${describe(error)}`, { cause: error });
+		}
+		if (typ !== undefined && !LOGOUT_TYP.test(typ)) throw new AuthError('invalid_token', 'logout token: "typ" is not logout+jwt');
+		if (Array.isArray(payload.aud) && (payload.aud.length !== 1 || payload.aud[0] !== deps.clientId)) {
+			throw new AuthError('invalid_token', 'logout token: further audiences');
+		}
+		const events = payload.events as Record<string, unknown> | undefined;
+		if (!events || typeof events !== 'object' || Array.isArray(events)) throw new AuthError('invalid_token', 'logout token: no "events" claim');
+		const member = events[EVENT];
+		if (!member || typeof member !== 'object' || Array.isArray(member)) throw new AuthError('invalid_token', 'logout token: "events" has no back-channel logout member');
+		if (payload.nonce !== undefined) throw new AuthError('invalid_token', 'logout token: a "nonce" is present');
+		const sid = payload.sid;
+		const sub = payload.sub;
+		if (sid !== undefined && (typeof sid !== 'string' || sid === '')) throw new AuthError('invalid_token', 'logout token: malformed "sid"');
+		if (sub !== undefined && (typeof sub !== 'string' || sub === '')) throw new AuthError('invalid_token', 'logout token: malformed "sub"');
+		if (sid === undefined && sub === undefined) throw new AuthError('invalid_token', 'logout token: neither "sid" nor "sub"');
+		if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 512) throw new AuthError('invalid_token', 'logout token: malformed "jti"');
+		return {
+			iss: payload.iss as string,
+			jti: payload.jti,
+			iat: payload.iat as number,
+			...(sid === undefined ? {} : { sid }),
+			...(sub === undefined ? {} : { sub })
+		};
+	};
+}
+

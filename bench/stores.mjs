@@ -14,7 +14,7 @@ import { createClient } from 'redis';
 import { PostgresRefreshTokenFamilyStore } from '../src/lib/postgres/index.js';
 import { RedisRefreshTokenFamilyStore } from '../src/lib/redis/index.js';
 import { InMemoryRefreshTokenFamilyStore } from '../src/lib/stores/memory-refresh-token-family-store.js';
-import { createRefreshTokenFamilyRotation } from '../src/lib/stores/refresh-token-family-rotation.js';
+import { createRefreshTokenFamilyRotation } from '../src/lib/server/refresh/rotation.js';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1000);
 const WRITERS = 10;

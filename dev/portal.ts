@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { safeReturnTo } from '../src/lib/server/return-to.ts';
+import { safeReturnTo } from '../src/lib/server/http/return-to.ts';
 import { PORTAL_CLIENT_ID } from './clients.ts';
 import { escapeHtml, readForm, redirect303, sendHtml, sendText } from './http.ts';
 

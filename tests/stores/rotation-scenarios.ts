@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
 	createRefreshTokenFamilyRotation,
 	type RefreshTokenFamilyRotation
-} from '../../src/lib/stores/refresh-token-family-rotation.js';
+} from '../../src/lib/server/refresh/rotation.js';
 import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily,

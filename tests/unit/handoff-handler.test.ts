@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestEvent } from '@sveltejs/kit';
-import { createHandoffHandler } from '../../src/lib/server/handoff/handoff-handler.js';
-import type { HandoffOptions } from '../../src/lib/server/handoff/handoff-options.js';
+import { createHandoffHandler } from '../../src/lib/server/handoff-handler.js';
+import type { HandoffOptions } from '../../src/lib/server/config/handoff-config.js';
 import { kitCookies } from '../support/kit-cookies.js';
 
 const SECRET = 'handler-secret-handler-secret-handler-1';

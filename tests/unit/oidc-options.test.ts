@@ -4,8 +4,8 @@ import { createFakeAs } from '../support/oidc-fake-as.js';
 
 // The package reads "production" from import.meta.env.DEV / NODE_ENV; this file runs as production.
 const mode = vi.hoisted(() => ({ development: false }));
-vi.mock('../../src/lib/runtime.js', async (original) => ({
-	...(await original<typeof import('../../src/lib/runtime.js')>()),
+vi.mock('../../src/lib/environment.js', async (original) => ({
+	...(await original<typeof import('../../src/lib/environment.js')>()),
 	isDevelopment: () => mode.development
 }));
 afterEach(() => {

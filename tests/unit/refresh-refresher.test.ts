@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
-import { resolveOidcOptions, type OidcOptions } from '../../src/lib/server/oidc/options.js';
+import type { SharedOptions } from '../../src/lib/server/config/shared-config.js';
 import { createRefresher } from '../../src/lib/server/refresh/refresher.js';
 import type { StoredTokenSet } from '../../src/lib/server/refresh/token-vault.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
 import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
 import { createFakeAs, json, type FakeAs } from '../support/oidc-fake-as.js';
+import { testRuntime } from '../support/runtime.js';
 
 const SECRET = 'refresh-unit-secret-refresh-unit-secret-0';
 
@@ -14,12 +15,12 @@ function clockAt(start = Date.now()) {
 	return c;
 }
 
-async function setup(all: Partial<OidcOptions> & { store?: RefreshTokenFamilyStore; as?: FakeAs; clock?: ReturnType<typeof clockAt> } = {}) {
+async function setup(all: Omit<Partial<SharedOptions>, 'clock'> & { store?: RefreshTokenFamilyStore; as?: FakeAs; clock?: ReturnType<typeof clockAt> } = {}) {
 	const { store: givenStore, as: givenAs, clock: givenClock, ...options } = all;
 	const as = givenAs ?? (await createFakeAs({ clientId: 'app' }));
 	const clock = givenClock ?? clockAt();
 	const store = givenStore ?? new InMemoryRefreshTokenFamilyStore({ clock: clock.fn });
-	const runtime = resolveOidcOptions('test', {
+	const runtime = testRuntime({
 		issuer: as.issuer,
 		clientId: 'app',
 		clientSecret: 'app-secret',

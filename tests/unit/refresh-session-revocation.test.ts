@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
-import { createSessionRevocation } from '../../src/lib/server/refresh/session-revocation.js';
+import { createSessionRevocation } from '../../src/lib/server/session/session-revocation.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
 
 const ISS = 'https://idp.example';

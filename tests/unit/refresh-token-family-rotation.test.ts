@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
-import { createRefreshTokenFamilyRotation } from '../../src/lib/stores/refresh-token-family-rotation.js';
+import { createRefreshTokenFamilyRotation } from '../../src/lib/server/refresh/rotation.js';
 import type {
 	RefreshTokenFamily,
 	RefreshTokenFamilyStore

@@ -1,6 +1,5 @@
 import { misuse } from '../errors.js';
-import type { ServerAuthContext } from '../server/auth-context.js';
-import type { AuthUser, SessionInfo } from '../types.js';
+import type { AuthUser, ServerAuthContext, SessionInfo } from '../types.js';
 
 /**
  * The part of a session that may reach the browser: who is signed in and until when. It never holds

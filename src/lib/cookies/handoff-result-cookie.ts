@@ -1,7 +1,8 @@
 import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
 import { clearChunked, readChunked, writeChunked } from './chunked-cookie.js';
 import type { Sealer } from './seal.js';
-import { DEFAULTS } from '../server/defaults.js';
+import { DEFAULTS } from '../defaults.js';
+import { cookieName, cookiesWithPrefix } from './cookie-policy.js';
 
 /** What a completed handoff leaves for the first request after its 303. */
 export interface HandoffResult {
@@ -10,9 +11,9 @@ export interface HandoffResult {
 	readonly carryOverState: Record<string, unknown> | null;
 }
 
-/** How long the result waits for the request that follows the 303. */
-const LIFETIME_MS = 120_000;
-const MAX_CHUNKS = 3;
+const LIFETIME_MS = DEFAULTS.handoff.resultLifetimeMs;
+const MAX_CHUNKS = DEFAULTS.handoff.resultMaxChunks;
+const BASE_NAME = 'sso-handoff';
 
 /**
  * A short-lived sealed cookie that carries a handoff's outcome across its 303: it is how the next
@@ -21,9 +22,12 @@ const MAX_CHUNKS = 3;
  */
 export function createHandoffResultCookie(config: { sealer: Sealer; clock: () => number }) {
 	const { sealer, clock } = config;
-	const nameFor = (attributes: CookieAttributes) => (attributes.secure && !attributes.domain && attributes.path === '/' ? '__Host-sso-handoff' : 'sso-handoff');
+	const nameFor = (attributes: CookieAttributes) => cookieName(BASE_NAME, attributes);
 	return {
-		marker: 'sso-handoff',
+		/** Every name this cookie can have contains this. */
+		marker: BASE_NAME,
+		/** This cookie's chunks in a raw Cookie header, by name. */
+		cookiesIn: (header: string) => cookiesWithPrefix(header, BASE_NAME),
 		nameFor,
 
 		/**
@@ -63,14 +67,4 @@ export function createHandoffResultCookie(config: { sealer: Sealer; clock: () =>
 
 export type HandoffResultCookie = ReturnType<typeof createHandoffResultCookie>;
 
-/** The request cookies whose names start with `prefix`, from a raw Cookie header. */
-export function cookiesWithPrefix(header: string, prefix: string): Map<string, string> {
-	const found = new Map<string, string>();
-	for (const part of header.split(';')) {
-		const eq = part.indexOf('=');
-		if (eq === -1) continue;
-		const name = part.slice(0, eq).trim();
-		if (name.startsWith(prefix) || name.startsWith(`__Host-${prefix}`)) found.set(name, part.slice(eq + 1).trim());
-	}
-	return found;
-}
+export { cookiesWithPrefix };

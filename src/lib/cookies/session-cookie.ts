@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.js';
 import { deepFreeze, isRecord } from '../json.js';
-import { DEFAULTS } from '../server/defaults.js';
+import { DEFAULTS } from '../defaults.js';
 import type { AuthUser, SessionInfo } from '../types.js';
 import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
 import { clearChunked, readChunked, writeChunked } from './chunked-cookie.js';
 import type { Sealer } from './seal.js';
-import { isSecureUrl, type ResolvedSessionOptions } from './session-options.js';
+import { cookieName, secureFor as secureByPolicy } from './cookie-policy.js';
+import type { ResolvedSessionOptions } from './session-options.js';
 
 /** Tokens kept server-side, inside the sealed session: never sent to the browser in the clear. */
 export interface TokenSet {
@@ -102,10 +103,9 @@ export function createSessionCookie(config: {
 	const cache = new Map<string, CacheEntry>();
 	const limits = DEFAULTS.cookie;
 
-	const secureFor = (url: URL) => options.secure ?? isSecureUrl(url);
+	const secureFor = (url: URL) => secureByPolicy(options.secure, url, 'app-url') === true;
 	const nameFor = (secure: boolean) =>
-		options.cookieName ??
-		(secure ? (options.domain === undefined && options.path === '/' ? '__Host-sso' : '__Secure-sso') : DEFAULTS.session.cookieName);
+		options.cookieName ?? cookieName(DEFAULTS.session.cookieName, { secure, path: options.path, domain: options.domain });
 	// Both possible default names contain this, so one substring test rules out most requests.
 	const marker = options.cookieName ?? DEFAULTS.session.cookieName;
 

@@ -1,6 +1,6 @@
 import { misuse } from '../errors.js';
-import { warnOnce } from '../runtime.js';
-import { DEFAULTS } from '../server/defaults.js';
+import { warnOnce } from '../environment.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** Session cookie options: seed 001's `sessionOptions`, plus the limits a security review asks for. */
 export interface SessionOptions {
@@ -54,7 +54,7 @@ export function resolveSessionOptions(fn: string, options: SessionOptions | unde
 	if (options !== undefined && (typeof options !== 'object' || options === null)) {
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.sessionOptions must be an object`);
 	}
-	const o = { ...DEFAULTS.session, ...stripUndefined(options ?? {}) };
+	const o = { ...DEFAULTS.cookieAttributes, ...DEFAULTS.session, ...stripUndefined(options ?? {}) };
 	if (o.cookieName !== DEFAULTS.session.cookieName && !COOKIE_NAME.test(o.cookieName)) {
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.sessionOptions.cookieName must be a cookie-name token of at most 64 characters`);
 	}
@@ -102,11 +102,4 @@ export function resolveSessionOptions(fn: string, options: SessionOptions | unde
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
 	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Whether cookies for this app URL are Secure when not configured: yes, except plain http on loopback. */
-export function isSecureUrl(url: URL): boolean {
-	return !(url.protocol === 'http:' && LOOPBACK.has(url.hostname));
 }

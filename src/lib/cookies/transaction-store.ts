@@ -3,8 +3,10 @@ import { systemClock, type Clock } from '../clock.js';
 import { utf8 } from '../crypto/base64url.js';
 import { resolveSecrets, type SecretOption } from '../crypto/secret.js';
 import { misuse } from '../errors.js';
-import { warnOnce } from '../runtime.js';
+import { warnOnce } from '../environment.js';
 import { createSealer, type Sealer } from './seal.js';
+import { DEFAULTS } from '../defaults.js';
+import { cookieName, prefixViolation, secureFor } from './cookie-policy.js';
 
 /** What a transaction was started for: an OpenID Connect login, or an app-initiated handoff. */
 export type TransactionKind = 'oidc' | 'handoff';
@@ -135,7 +137,6 @@ const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const PATH_PATTERN = /^\/[^\x00-\x20;,\x7F]*$/;
 const DOMAIN_PATTERN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const KNOWN_OPTIONS = new Set([
 	'secret',
@@ -237,9 +238,9 @@ export class TransactionStore {
 
 		const {
 			prefix: explicitPrefix,
-			sameSite = 'lax',
+			sameSite = DEFAULTS.cookieAttributes.sameSite,
 			secure,
-			path = '/',
+			path = DEFAULTS.cookieAttributes.path,
 			domain,
 			maxAge = 3600
 		} = cookieOptions;
@@ -284,11 +285,11 @@ export class TransactionStore {
 		// The seed's rule: the base URL's protocol decides. Without a base URL the attribute is left out
 		// so SvelteKit applies its own per-request default (Secure unless http://localhost); an explicit
 		// `secure: undefined` would override that default with "not Secure".
-		const resolvedSecure = secure ?? (origin ? origin.protocol === 'https:' : undefined);
+		const resolvedSecure = secureFor(secure, origin, 'configured-origin');
 		// On a Secure origin the default is `__Host-txn_`: a sibling subdomain cannot toss its own
 		// transaction cookie into this browser (login CSRF through cookie tossing).
-		const prefix = explicitPrefix ?? (resolvedSecure === true && path === '/' && domain === undefined ? '__Host-txn_' : '__txn_');
-		if (secure === undefined && origin?.protocol === 'http:' && !LOOPBACK_HOSTS.has(origin.hostname)) {
+		const prefix = explicitPrefix ?? cookieName('txn_', { secure: resolvedSecure, path, domain }, { plain: '__txn_', secure: '__txn_' });
+		if (secure === undefined && origin?.protocol === 'http:' && secureFor(undefined, origin, 'app-url')) {
 			warnOnce(
 				'transaction-insecure-origin',
 				`TransactionStore: options.origin ${origin.origin} is not https, so transaction cookies are sent without Secure`
@@ -297,13 +298,11 @@ export class TransactionStore {
 		if (sameSite === 'none' && resolvedSecure !== true) {
 			throw fail('cookieOptions.sameSite', "'none' requires options.cookieOptions.secure: true (or an https options.origin)");
 		}
-		const lowerPrefix = prefix.toLowerCase();
-		if ((lowerPrefix.startsWith('__secure-') || lowerPrefix.startsWith('__host-')) && resolvedSecure !== true) {
+		const violation = prefixViolation(prefix, { secure: resolvedSecure, path, domain });
+		if (violation === 'requires secure') {
 			throw fail('cookieOptions.prefix', `'${prefix}' requires options.cookieOptions.secure: true (or an https options.origin)`);
 		}
-		if (lowerPrefix.startsWith('__host-') && (path !== '/' || domain !== undefined)) {
-			throw fail('cookieOptions.prefix', `'${prefix}' requires options.cookieOptions.path '/' and no domain`);
-		}
+		if (violation !== null) throw fail('cookieOptions.prefix', `'${prefix}' requires options.cookieOptions.path '/' and no domain`);
 
 		this.#sealer = createSealer({
 			secrets: resolveSecrets('TransactionStore', options.secret),
@@ -315,7 +314,7 @@ export class TransactionStore {
 		this.#parallel = parallel;
 		this.#maxTransactions = maxTransactions;
 		this.#maxAge = maxAge;
-		const attributes: CookieAttributes = { path, httpOnly: true, sameSite };
+		const attributes: CookieAttributes = { path, httpOnly: DEFAULTS.cookieAttributes.httpOnly, sameSite };
 		if (domain !== undefined) attributes.domain = domain;
 		if (resolvedSecure !== undefined) attributes.secure = resolvedSecure;
 		this.#attributes = Object.freeze(attributes);

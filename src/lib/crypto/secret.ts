@@ -1,5 +1,5 @@
 import { misuse } from '../errors.js';
-import { isDevelopment, readEnv, warnOnce } from '../runtime.js';
+import { isDevelopment, readEnv, warnOnce } from '../environment.js';
 import { randomToken, utf8 } from './base64url.js';
 
 /** A secret, or a list of secrets for rotation: the first seals, every one of them opens. */

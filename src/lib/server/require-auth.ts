@@ -1,8 +1,8 @@
 import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { misuse } from '../errors.js';
-import type { ServerAuthContext, SignedInAuth } from './auth-context.js';
-import { DEFAULTS } from './defaults.js';
-import { cleanSelfUrl } from './return-to.js';
+import type { ServerAuthContext, SignedInAuth } from '../types.js';
+import { DEFAULTS } from '../defaults.js';
+import { cleanSelfUrl } from './http/return-to.js';
 
 // Never carried into redirectTo: handoff tokens, authorization codes and their states.
 const ONE_TIME_PARAMS = ['handoff_token', 'state', 'code', 'iss', 'session_state'];

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { misuse } from '../errors.js';
-import { warnOnce } from '../runtime.js';
+import { warnOnce } from '../environment.js';
 import type { HandoffStateStore } from './handoff-state-store.js';
 import { assertStateArguments, assertStateId } from './handoff-state-arguments.js';
 

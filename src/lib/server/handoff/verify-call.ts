@@ -1,5 +1,7 @@
 import { fromUtf8 } from '../../crypto/base64url.js';
-import { AuthError, type AuthErrorCode } from '../../errors.js';
+import { DEFAULTS } from '../../defaults.js';
+import { AuthError } from '../../errors.js';
+import { verifyErrorCode } from '../http/protocol-errors.js';
 import { readBodyCapped } from '../../http/read-body.js';
 import { parseVerifyResponse, type VerifiedHandoff } from './verify-response.js';
 
@@ -12,24 +14,6 @@ export interface VerifyCallConfig {
 	fetch: typeof fetch;
 	timeoutMs: number;
 }
-
-const MAX_RESPONSE_BYTES = 64 * 1024;
-
-// The authorization server's error codes, mapped onto the closed set the app sees.
-const SERVER_ERRORS: Record<string, AuthErrorCode> = {
-	invalid_grant: 'invalid_token',
-	invalid_token: 'invalid_token',
-	expired_token: 'token_expired',
-	token_expired: 'token_expired',
-	invalid_request: 'invalid_request',
-	invalid_state: 'invalid_state',
-	state_mismatch: 'invalid_state',
-	invalid_client: 'verify_failed',
-	unauthorized_client: 'verify_failed',
-	interaction_required: 'verify_failed',
-	login_required: 'verify_failed',
-	access_denied: 'verify_failed'
-};
 
 function basicAuth(clientId: string, secret: string): string {
 	// RFC 6749 §2.3.1: form-urlencode each part before base64.
@@ -67,8 +51,7 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 	const body = await readJson(response, signal);
 	if (response.status !== 200) {
 		const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
-		// Own properties only: "constructor" or "__proto__" must not smuggle a function into the closed code set.
-		const code = typeof error === 'string' && Object.hasOwn(SERVER_ERRORS, error) ? SERVER_ERRORS[error] : 'verify_failed';
+		const code = verifyErrorCode(error);
 		const shown = typeof error === 'string' ? ` (${error.replace(/[^\w.-]/g, '').slice(0, 64)})` : '';
 		throw new AuthError(code, `the verify endpoint answered ${response.status}${shown}`);
 	}
@@ -83,7 +66,7 @@ async function readJson(response: Response, signal: AbortSignal): Promise<unknow
 		await response.body?.cancel().catch(() => {});
 		return undefined;
 	}
-	const bytes = await readBodyCapped(response, MAX_RESPONSE_BYTES);
+	const bytes = await readBodyCapped(response, DEFAULTS.handoff.maxResponseBytes);
 	if (bytes === null) {
 		if (signal.aborted) throw new AuthError('timeout', 'the verify endpoint did not finish its answer in time');
 		throw new AuthError('invalid_response', 'the verify endpoint answered with an oversized or broken body');

@@ -1,10 +1,9 @@
 import { readBodyCapped } from '../../http/read-body.js';
 import type { RequestEvent } from '@sveltejs/kit';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
-import { DEFAULTS, NO_STORE_HEADERS } from '../defaults.js';
-import type { SessionRevocation } from '../refresh/session-revocation.js';
-import { describe } from './errors.js';
-import type { OidcRuntime } from './options.js';
+import { DEFAULTS, NO_STORE_HEADERS } from '../../defaults.js';
+import { describe } from '../http/protocol-errors.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { LogoutClaims, LogoutTokenVerifier } from './logout-token.js';
 
 function answer(status: number, error?: AuthErrorCode): Response {
@@ -24,10 +23,10 @@ function answer(status: number, error?: AuthErrorCode): Response {
  */
 export async function backchannelLogout(
 	event: RequestEvent,
-	runtime: OidcRuntime,
-	verify: LogoutTokenVerifier,
-	revocation: SessionRevocation
+	runtime: Runtime,
+	verify: LogoutTokenVerifier
 ): Promise<Response> {
+	const revocation = runtime.revocation;
 	if (event.request.method !== 'POST') return answer(405);
 	const type = event.request.headers.get('content-type') ?? '';
 	if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return answer(400, 'invalid_request');
@@ -45,7 +44,7 @@ export async function backchannelLogout(
 		claims = await verify(tokens[0]);
 	} catch (error) {
 		const code = error instanceof AuthError ? error.code : 'invalid_token';
-		runtime.onError({ code, phase: 'backchannel-logout', message: describe(error), cause: error });
+		runtime.report({ code, phase: 'backchannel-logout', message: describe(error), cause: error });
 		// The JWKS or discovery could not be fetched: the server may retry later.
 		return answer(code === 'network_error' || code === 'timeout' ? 503 : 400, code);
 	}
@@ -56,13 +55,13 @@ export async function backchannelLogout(
 			expiresAtMs: claims.iat * 1000 + DEFAULTS.oidc.logoutTokenMaxAgeMs + 60_000
 		});
 		if (!fresh) {
-			runtime.onError({ code: 'invalid_token', phase: 'backchannel-logout', message: 'logout token replayed (jti seen before)' });
+			runtime.report({ code: 'invalid_token', phase: 'backchannel-logout', message: 'logout token replayed (jti seen before)' });
 			return answer(400, 'invalid_token');
 		}
 		await revocation.recordLogout({ iss: claims.iss, ...(claims.sid ? { sid: claims.sid } : {}), ...(claims.sub ? { sub: claims.sub } : {}) });
 		await revocation.completeJti({ iss: claims.iss, jti: claims.jti });
 	} catch (error) {
-		runtime.onError({ code: 'store_unavailable', phase: 'backchannel-logout', message: 'recording the logout failed', cause: error });
+		runtime.report({ code: 'store_unavailable', phase: 'backchannel-logout', message: 'recording the logout failed', cause: error });
 		return answer(503, 'store_unavailable');
 	}
 	return answer(200);

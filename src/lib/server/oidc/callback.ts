@@ -1,18 +1,21 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import * as oauth from 'oauth4webapi';
 import { batchedCookies, CookieBatch } from '../../cookies/cookie-batch.js';
-import { SessionTooLargeError, type SessionRecord } from '../../cookies/session-cookie.js';
+import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { isOpenedTransaction, type TransactionState } from '../../cookies/transaction-store.js';
-import { randomToken } from '../../crypto/base64url.js';
+import { DEFAULTS } from '../../defaults.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
-import type { SignedInAuth } from '../auth-context.js';
-import { DEFAULTS } from '../defaults.js';
-import { safeReturnTo } from '../return-to.js';
+import type { SignedInAuth } from '../../types.js';
+import { oidcRedirectUri, type OidcConfig } from '../config/oidc-config.js';
+import { requestOptions } from '../http/discovery.js';
+import { authorizationErrorCode, describe, tokenEndpointErrorCode } from '../http/protocol-errors.js';
+import { errorLocation, plain, seeOther } from '../http/responses.js';
+import { safeReturnTo } from '../http/return-to.js';
+import { scrubTracedUrl } from '../http/trace-scrub.js';
 import type { StoredTokenSet } from '../refresh/token-vault.js';
-import { authorizationErrorCode, describe, requestOptions, tokenEndpointErrorCode } from './errors.js';
-import type { OidcClaims, OidcRuntime } from './options.js';
-import { errorLocation, plain, seeOther } from './responses.js';
-import { scrubTracedUrl } from '../trace-scrub.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { establishSession } from '../session/establish-session.js';
+import type { OidcClaims } from './claims.js';
 
 /** What a finished callback hands back to the hook (it sets `locals.auth` for the answer). */
 export interface CallbackResult {
@@ -43,8 +46,9 @@ class Rejected extends Error {
  */
 export async function finishSignIn(
 	event: RequestEvent,
-	runtime: OidcRuntime,
-	current: { record: SessionRecord | null; present: readonly string[] }
+	config: OidcConfig,
+	runtime: Runtime,
+	current: { record: SessionRecord | null; present: readonly string[]; url: URL }
 ): Promise<CallbackResult> {
 	const batch = new CookieBatch();
 	const cookies = batchedCookies(event.cookies, batch);
@@ -59,18 +63,18 @@ export async function finishSignIn(
 	// The deletion goes into the response; the reads below still see the request's cookies.
 	for (const state of new Set(new URLSearchParams(url.search).getAll('state').slice(0, 4))) runtime.transactions.delete(cookies, state);
 	try {
-		return await complete(event, runtime, parseCallback(url), cookies, current, batch);
+		return await complete(event, config, runtime, parseCallback(url), cookies, current, batch);
 	} catch (error) {
 		const rejected =
 			error instanceof Rejected ? error : new Rejected(error instanceof AuthError ? error.code : 'server_error', describe(error), 303, { cause: error });
-		runtime.onError({
+		runtime.report({
 			code: rejected.code,
 			phase: 'callback',
 			message: rejected.message,
 			...(rejected.cause === undefined ? {} : { cause: rejected.cause })
 		});
 		if (rejected.status === 400) return { response: plain(event, 400, 'Bad Request', batch) };
-		return { response: seeOther(event, errorLocation(runtime, event, rejected.code), batch) };
+		return { response: seeOther(event, errorLocation(config.errorRedirect, runtime.appOrigin(event), rejected.code), batch) };
 	}
 }
 
@@ -96,18 +100,19 @@ function parseCallback(url: URL): URLSearchParams {
 
 async function complete(
 	event: RequestEvent,
-	runtime: OidcRuntime,
+	config: OidcConfig,
+	runtime: Runtime,
 	params: URLSearchParams,
 	cookies: ReturnType<typeof batchedCookies>,
-	current: { record: SessionRecord | null; present: readonly string[] },
+	current: { record: SessionRecord | null; present: readonly string[]; url: URL },
 	batch: CookieBatch
 ): Promise<CallbackResult> {
 	const state = params.get('state');
 	if (state === null || state === '') throw new Rejected('invalid_state', 'the callback has no state');
-	const redirectUri = runtime.redirectUri(event);
+	const redirectUri = oidcRedirectUri(config, event);
 	const tx = await runtime.transactions.get(cookies, state, {
-		issuer: runtime.issuer.href,
-		clientId: runtime.clientId,
+		issuer: runtime.config.issuer.href,
+		clientId: runtime.config.clientId,
 		redirectUri,
 		kind: 'oidc'
 	});
@@ -137,10 +142,8 @@ async function complete(
 	if (!validated.get('code')) throw new Rejected('invalid_request', 'the callback has no code', 400);
 
 	const { tokens, claims } = await exchange(runtime, as, validated, tx);
-	const now = Math.floor(runtime.clock());
-
 	let userClaims: OidcClaims = claims;
-	if (runtime.fetchUserInfo && as.userinfo_endpoint) {
+	if (config.fetchUserInfo && as.userinfo_endpoint) {
 		try {
 			const response = await oauth.userInfoRequest(as, runtime.client, tokens.accessToken, requestOptions(runtime.connection));
 			// Its `sub` must be the ID token's (I10, OIDC Core §5.3.4).
@@ -157,54 +160,25 @@ async function complete(
 		throw new Rejected('invalid_response', 'options.userFromClaims threw', 303, { cause: error });
 	}
 
-	// A new session id and a new family every time: nothing is adopted from the cookie this request
-	// arrived with (session fixation, H12).
-	let family: SessionRecord['family'];
-	if (tokens.refreshToken) {
-		try {
-			const registered = await runtime.rotation.register({
-				familyId: randomToken(24),
-				subject: claims.sub,
-				payload: await runtime.vault.seal(tokens, now + runtime.sessionMaxAgeMs),
-				expiresAtMs: now + runtime.sessionMaxAgeMs
-			});
-			family = { id: registered.familyId, generation: registered.generation };
-		} catch (error) {
-			// Without a family the refresh token could not be rotated safely: fail closed.
-			throw new Rejected('store_unavailable', 'registering the refresh-token family failed', 303, { cause: error });
-		}
-	}
-	const record: SessionRecord = {
-		id: randomToken(16),
-		source: 'oidc',
-		user,
-		createdAt: now,
-		touchedAt: now,
-		tokens,
-		...(family ? { family } : {}),
-		idp: { iss: claims.iss, sub: claims.sub, ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}) }
-	};
-	const writes = new CookieBatch();
-	let expiresAt: number;
+	let established;
 	try {
-		expiresAt = await runtime.session.session.write(writes, runtime.origin ?? event.url, record, current.present);
+		established = await establishSession(
+			runtime,
+			{ source: 'oidc', user, tokens, idp: { iss: claims.iss, sub: claims.sub, ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}) } },
+			{ url: current.url, present: current.present, current: current.record, cookieHeader: event.request.headers.get('cookie') ?? '' },
+			batch
+		);
 	} catch (error) {
-		if (family) await runtime.rotation.revoke(family.id).catch(() => {});
-		if (error instanceof SessionTooLargeError) throw new Rejected('invalid_response', 'the tokens are too large for the session cookie', 303, { cause: error });
+		if (error instanceof AuthError) throw new Rejected(error.code, error.message, 303, { cause: error.cause });
 		throw error;
 	}
-	// The session this browser had before (another user, or a previous sign-in) is over.
-	if (current.record?.family && current.record.family.id !== family?.id) {
-		await runtime.rotation.revoke(current.record.family.id).catch(() => {});
-	}
-	batch.writes.push(...writes.writes);
-	const returnTo = safeReturnTo(tx.returnTo, runtime.appOrigin(event), runtime.postLoginRedirect);
-	return { response: seeOther(event, returnTo, batch), auth: runtime.session.toAuth(record, expiresAt) };
+	const returnTo = safeReturnTo(tx.returnTo, runtime.appOrigin(event), config.postLoginRedirect);
+	return { response: seeOther(event, returnTo, batch), auth: runtime.toAuth(established.record, established.expiresAt) };
 }
 
 /** The code exchange (client_secret_basic or a public client with PKCE) and the ID token checks. */
 async function exchange(
-	runtime: OidcRuntime,
+	runtime: Runtime,
 	as: oauth.AuthorizationServer,
 	validated: URLSearchParams,
 	tx: Readonly<TransactionState>
@@ -240,12 +214,12 @@ async function exchange(
 	}
 	// oauth4webapi accepts further audiences when `azp` names this client; this app trusts no other
 	// audience (I3, OIDC Core §3.1.3.7 step 3).
-	if (Array.isArray(claims.aud) && (claims.aud.length !== 1 || claims.aud[0] !== runtime.clientId)) {
+	if (Array.isArray(claims.aud) && (claims.aud.length !== 1 || claims.aud[0] !== runtime.config.clientId)) {
 		throw new Rejected('invalid_token', 'the ID token names further audiences');
 	}
 	// oauth4webapi checks `azp` only when there are several audiences; OIDC Core §3.1.3.7 step 5 asks
 	// for it whenever it is present.
-	if (claims.azp !== undefined && claims.azp !== runtime.clientId) throw new Rejected('invalid_token', 'the ID token names another authorized party');
+	if (claims.azp !== undefined && claims.azp !== runtime.config.clientId) throw new Rejected('invalid_token', 'the ID token names another authorized party');
 	if (claims.iss !== as.issuer) throw new Rejected('invalid_token', 'the ID token names another issuer');
 	const issuedAt = Math.floor(now);
 	const lifetime = typeof result.expires_in === 'number' ? result.expires_in * 1000 : DEFAULTS.oidc.defaultAccessTokenLifetimeMs;
@@ -263,11 +237,11 @@ async function exchange(
 
 // States whose callback this process has started to complete, per runtime: bounded, each kept for
 // the longest a transaction lives.
-const spent = new WeakMap<OidcRuntime, Map<string, number>>();
-const SPENT_LIMIT = 10_000;
-const SPENT_TTL_MS = 60 * 60 * 1000;
+const spent = new WeakMap<Runtime, Map<string, number>>();
+const SPENT_LIMIT = DEFAULTS.oidc.spentStatesLimit;
+const SPENT_TTL_MS = DEFAULTS.oidc.spentStateTtlMs;
 
-function spendState(runtime: OidcRuntime, state: string): boolean {
+function spendState(runtime: Runtime, state: string): boolean {
 	let states = spent.get(runtime);
 	if (!states) spent.set(runtime, (states = new Map()));
 	const now = runtime.clock();

@@ -1,6 +1,9 @@
 import { decodeJwt } from 'jose';
 import type { AuthUser } from '../../types.js';
-import type { OidcClaims } from './options.js';
+import type * as oauth from 'oauth4webapi';
+
+/** Claims of a validated ID token, merged with the userinfo response when `fetchUserInfo` is on. */
+export type OidcClaims = oauth.IDToken & Record<string, unknown>;
 
 // Standard profile claims (OIDC Core §5.1) worth keeping in the session; protocol claims (iss, aud,
 // exp, nonce, at_hash, sid…) are not user data and only grow the cookie.

@@ -2,8 +2,8 @@ import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, ty
 import type * as oauth from 'oauth4webapi';
 import type { Clock } from '../../clock.js';
 import { AuthError } from '../../errors.js';
-import { DEFAULTS } from '../defaults.js';
-import { describe } from './errors.js';
+import { DEFAULTS } from '../../defaults.js';
+import { describe } from '../http/protocol-errors.js';
 
 /** What verifying a logout token needs: the issuer's metadata, how to fetch its JWKS, this client. */
 export interface LogoutTokenVerifierDeps {

@@ -1,14 +1,39 @@
-import { warnOnce } from '../../runtime.js';
+import { warnOnce } from '../../environment.js';
 import * as oauth from 'oauth4webapi';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { randomToken } from '../../crypto/base64url.js';
 import type { AuthErrorCode } from '../../errors.js';
 import { RefreshTokenStorageError, type RefreshTokenFamily } from '../../stores/refresh-token-family-store.js';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS } from '../../defaults.js';
 import { refreshedIdTokenMismatch, storedIdTokenClaims } from '../oidc/claims.js';
-import { describe, isTransient, requestOptions, tokenEndpointErrorCode } from '../oidc/errors.js';
-import type { OidcRuntime } from '../oidc/options.js';
+import type { Clock } from '../../clock.js';
+import type { RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
+import type { AuthUser } from '../../types.js';
+import { requestOptions, type Discovery, type ServerConnection } from '../http/discovery.js';
+import type { ErrorReporter } from '../http/error-reporter.js';
+import { describe, isTransient, tokenEndpointErrorCode } from '../http/protocol-errors.js';
+import type { OidcClaims } from '../oidc/claims.js';
+import type { RefreshTokenFamilyRotation } from './rotation.js';
+import type { TokenVault } from './token-vault.js';
 import type { StoredTokenSet } from './token-vault.js';
+
+/** What a refresher works with: the runtime of one issuer and client provides all of it. */
+export interface RefresherDeps {
+	readonly store: RefreshTokenFamilyStore;
+	readonly rotation: RefreshTokenFamilyRotation;
+	readonly vault: TokenVault;
+	readonly clock: Clock;
+	readonly discovery: Discovery;
+	readonly connection: ServerConnection;
+	readonly client: oauth.Client;
+	readonly clientAuth: oauth.ClientAuth;
+	readonly refreshLeewayMs: number;
+	readonly refreshGraceMs: number;
+	readonly refreshWaitMs: number;
+	readonly sessionMaxAgeMs: number;
+	readonly userFromClaims: (claims: OidcClaims) => AuthUser;
+	readonly report: ErrorReporter;
+}
 
 /** What a refresh did to a session. */
 export type RefreshOutcome =
@@ -36,7 +61,7 @@ type Refreshable = SessionRecord & {
 
 // Remembered per process: the newest generation this instance committed or adopted for a family, so a
 // request still carrying the previous cookie (it raced the refresh) adopts it without a store call.
-const LATEST_LIMIT = 10_000;
+const LATEST_LIMIT = DEFAULTS.refresh.memoryLimit;
 
 /**
  * Rotation-safe refresh (RFC 9700 §4.14.2) on top of `createRefreshTokenFamilyRotation`:
@@ -69,7 +94,7 @@ const LATEST_LIMIT = 10_000;
  * the access token needs a refresh, which the server then refuses. Use a shared, durable store
  * (Redis, Postgres) when that matters.
  */
-export function createRefresher(runtime: OidcRuntime): Refresher {
+export function createRefresher(runtime: RefresherDeps): Refresher {
 	const inflight = new Map<string, Promise<RefreshOutcome>>();
 	// Per family generation: no token request before this (after a transient failure), whoever asks.
 	const backoff = new Map<string, number>();
@@ -106,11 +131,11 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 	}
 
 	async function end(record: Refreshable, code: AuthErrorCode, message: string, cause?: unknown): Promise<RefreshOutcome> {
-		runtime.onError({ code, phase: 'refresh', message, ...(cause === undefined ? {} : { cause }) });
+		runtime.report({ code, phase: 'refresh', message, ...(cause === undefined ? {} : { cause }) });
 		try {
 			await rotation.revoke(record.family.id);
 		} catch (error) {
-			runtime.onError({ code: 'store_unavailable', phase: 'refresh', message: 'revoking the family failed', cause: error });
+			runtime.report({ code: 'store_unavailable', phase: 'refresh', message: 'revoking the family failed', cause: error });
 		}
 		return { kind: 'ended', code };
 	}
@@ -123,7 +148,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 	}
 
 	function unavailable(cause: unknown): RefreshOutcome {
-		runtime.onError({ code: 'store_unavailable', phase: 'refresh', message: 'the refresh-token family store failed', cause });
+		runtime.report({ code: 'store_unavailable', phase: 'refresh', message: 'the refresh-token family store failed', cause });
 		return { kind: 'unavailable' };
 	}
 
@@ -196,7 +221,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 			as = await runtime.discovery.get();
 		} catch (error) {
 			await release();
-			runtime.onError({ code: tokenEndpointErrorCode(error), phase: 'refresh', message: describe(error), cause: error });
+			runtime.report({ code: tokenEndpointErrorCode(error), phase: 'refresh', message: describe(error), cause: error });
 			return retryLater(record);
 		}
 
@@ -210,7 +235,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 				// 5xx, timeout, network: keep the session and its refresh token; retry later (R7).
 				runtime.discovery.invalidate();
 				await release();
-				runtime.onError({ code, phase: 'refresh', message: describe(error), cause: error });
+				runtime.report({ code, phase: 'refresh', message: describe(error), cause: error });
 				return retryLater(record);
 			}
 			// invalid_grant (revoked grant, reused token), or an answer that cannot be trusted: the refresh
@@ -286,7 +311,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 		try {
 			await runtime.discovery.get();
 		} catch (error) {
-			runtime.onError({ code: tokenEndpointErrorCode(error), phase: 'refresh', message: describe(error), cause: error });
+			runtime.report({ code: tokenEndpointErrorCode(error), phase: 'refresh', message: describe(error), cause: error });
 			return retryLater(record);
 		}
 		const leaseId = randomToken(16);
@@ -305,7 +330,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 				case 'adopt':
 					return adopt(record, lease.family);
 				case 'replayed':
-					runtime.onError({ code: 'session_revoked', phase: 'refresh', message: 'a superseded session cookie was presented; the family is revoked' });
+					runtime.report({ code: 'session_revoked', phase: 'refresh', message: 'a superseded session cookie was presented; the family is revoked' });
 					return { kind: 'ended', code: 'session_revoked' };
 				case 'revoked':
 					return { kind: 'ended', code: 'session_revoked' };
@@ -366,7 +391,7 @@ export function createRefresher(runtime: OidcRuntime): Refresher {
 						return outcome;
 					})
 					.catch((error: unknown): RefreshOutcome => {
-						runtime.onError({ code: 'server_error', phase: 'refresh', message: describe(error), cause: error });
+						runtime.report({ code: 'server_error', phase: 'refresh', message: describe(error), cause: error });
 						return retryLater(record);
 					})
 					.finally(() => inflight.delete(key));

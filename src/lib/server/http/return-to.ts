@@ -1,4 +1,4 @@
-import { misuse } from '../errors.js';
+import { misuse } from '../../errors.js';
 
 // A returnTo longer than this is not a page of the app; it is an attempt to bloat the transaction
 // cookie or a URL the browser would cut anyway.

@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from '../clock.js';
-import { misuse } from '../errors.js';
-import { assertFamilyId } from './refresh-token-family-codec.js';
-import type { RefreshTokenFamily, RefreshTokenFamilyStore } from './refresh-token-family-store.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { misuse } from '../../errors.js';
+import { assertFamilyId } from '../../stores/refresh-token-family-codec.js';
+import type { RefreshTokenFamily, RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
 
 /** Options of {@link createRefreshTokenFamilyRotation}. */
 export interface RefreshTokenFamilyRotationOptions {

@@ -1,24 +1,27 @@
-import { HANDOFF_LIMITS } from '../handoff-limits.js';
+import { HANDOFF_LIMITS } from './handoff-limits.js';
 
 /**
  * Every secure default of the SDK, in one literal. Options are spread over these; where a default
  * exists to stop an attack, the reference is beside it.
  */
 export const DEFAULTS = Object.freeze({
+	/** Attributes every cookie of the SDK starts from (session, handoff result, transactions); options are spread over them. */
+	cookieAttributes: Object.freeze({
+		/** No JavaScript access (seed 001; OWASP Session Management). */
+		httpOnly: true,
+		/** Lax, not Strict: the handoff and the OIDC callback arrive as cross-site top-level GETs (T6). */
+		sameSite: 'lax' as const,
+		path: '/'
+	}),
 	session: Object.freeze({
 		/** `__Host-` on https: a sibling subdomain cannot set or overwrite it (SECURITY.md S5). */
 		cookieName: 'sso',
-		/** Lax, not Strict: the handoff and the OIDC callback arrive as cross-site top-level GETs (T6). */
-		sameSite: 'lax' as const,
-		path: '/',
 		/** Seed 001: 7 days. The absolute lifetime, enforced from the sealed claims (S2). */
 		maxAge: 7 * 24 * 60 * 60,
 		/** Inactivity limit, enforced from the sealed claims (OWASP Session Management "Idle Timeout"). */
 		idleTimeout: 24 * 60 * 60,
 		/** Re-seal at most this often on plain reads: every re-seal costs a Set-Cookie and an encryption. */
-		rollingInterval: 5 * 60,
-		/** No JavaScript access to the session (seed 001; OWASP). */
-		httpOnly: true
+		rollingInterval: 5 * 60
 	}),
 	cookie: Object.freeze({
 		/** Browsers keep 4096 bytes of name + value + attributes per cookie (RFC 6265 §6.1; S7). */
@@ -35,13 +38,34 @@ export const DEFAULTS = Object.freeze({
 	auth: Object.freeze({
 		/** Where `requireAuth` sends a signed-out user (seed 001). */
 		loginPath: '/login',
+		/** Where a failed sign-in or handoff goes (`?error=<code>` appended), and the fallback when an app's `errorRedirect` throws or leaves the origin. */
+		errorRedirect: '/login',
 		/** Opened sessions remembered per process, so an unchanged cookie is decrypted once. */
-		sessionCacheSize: 10_000
+		sessionCacheSize: 10_000,
+		/**
+		 * A request that starts this close to the access token's refresh time gets an auth value of its
+		 * own, whose getAccessToken() can write the refreshed cookie; earlier ones share a frozen value.
+		 */
+		requestHorizonMs: 60_000
+	}),
+	server: Object.freeze({
+		/** Every call to the authorization server: discovery, token, revocation, userinfo, JWKS, handoff verify. */
+		timeoutMs: 5_000,
+		/** Discovery metadata is kept this long; a failed fetch is not cached. */
+		discoveryTtlMs: 60 * 60 * 1000
 	}),
 	handoff: Object.freeze({
 		verifyEndpoint: '/auth/external/handoff/verify',
-		errorRedirect: '/login',
-		timeoutMs: 5_000,
+		/** GET route that starts an app-initiated handoff (`?returnTo=/path`). */
+		startPath: '/auth/handoff',
+		/** Where app-initiated handoffs return unless `redirectUri` says otherwise. */
+		callbackPath: '/auth/handoff/callback',
+		/** A verify endpoint's answer over this size is refused. */
+		maxResponseBytes: 64 * 1024,
+		/** How long the handoff-result cookie waits for the request that follows the 303. */
+		resultLifetimeMs: 120_000,
+		/** The handoff-result cookie's chunk limit. */
+		resultMaxChunks: 3,
 		/** Larger tokens and states are refused before any network call (H10). */
 		maxTokenLength: HANDOFF_LIMITS.maxTokenLength,
 		maxStateLength: HANDOFF_LIMITS.maxStateLength
@@ -56,13 +80,13 @@ export const DEFAULTS = Object.freeze({
 		scope: 'openid profile email offline_access',
 		postLoginRedirect: '/',
 		postLogoutRedirect: '/',
-		errorRedirect: '/login',
-		/** Token, revocation, userinfo and JWKS calls; discovery shares it. */
-		timeoutMs: 5_000,
 		/** A callback query longer than this is not an authorization response (C11): 400 before any work. */
 		maxCallbackQueryLength: 8_192,
 		/** An ID token `iat` further in the future than this is refused (oauth4webapi accepts any, I4). */
 		maxIatSkewMs: 60_000,
+		/** Callback states this process has started to complete, remembered against concurrent replays (C9). */
+		spentStatesLimit: 10_000,
+		spentStateTtlMs: 60 * 60 * 1000,
 		/** When the token response has no `expires_in` (RFC 6749 §5.1 only RECOMMENDS it). */
 		defaultAccessTokenLifetimeMs: 60 * 60 * 1000,
 		/** Back-channel logout tokens older than this are refused; their `jti` is remembered as long. */
@@ -83,6 +107,8 @@ export const DEFAULTS = Object.freeze({
 		leaseMs: 15_000,
 		/** How long a request waits for another request's refresh before it goes on with what it has. */
 		waitMs: 5_000,
+		/** Family generations this process remembers committing or adopting, and back-off entries. */
+		memoryLimit: 10_000,
 		/** After a transient token-endpoint failure (5xx, timeout), the next attempt waits this long. */
 		retryAfterMs: 5_000,
 		/**

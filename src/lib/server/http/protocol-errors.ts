@@ -1,16 +1,7 @@
+// The one map from protocol failures (authorization responses, token, userinfo and revocation calls,
+// handoff verify and refusal answers) onto the closed AuthErrorCode set the app sees.
 import * as oauth from 'oauth4webapi';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
-
-/** What `onError` is told about a failed sign-in, callback, sign-out, refresh or logout. Never a token. */
-export interface AuthErrorInfo {
-	readonly code: AuthErrorCode;
-	/** Which part of the flow failed. */
-	readonly phase: 'sign-in' | 'callback' | 'sign-out' | 'refresh' | 'backchannel-logout' | 'session-check';
-	/** A description safe to log: no token, no `error_description` of the server. */
-	readonly message: string;
-	/** The underlying error (oauth4webapi, jose, a store), for debugging. */
-	readonly cause?: unknown;
-}
 
 // An authorization error response (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6) mapped onto the closed set
 // the app sees. The server's `error_description` never reaches the app's error page (C10).
@@ -31,8 +22,48 @@ const AUTHORIZATION_ERRORS: Record<string, AuthErrorCode> = {
 	invalid_scope: 'invalid_request'
 };
 
+// Own properties only: "constructor" or "__proto__" must not smuggle a function into the closed code set.
+function lookup(map: Record<string, AuthErrorCode>, error: unknown, fallback: AuthErrorCode): AuthErrorCode {
+	return typeof error === 'string' && Object.hasOwn(map, error) ? map[error] : fallback;
+}
+
+/** The code of an authorization error response (`?error=` on a callback). */
 export function authorizationErrorCode(error: string): AuthErrorCode {
-	return Object.hasOwn(AUTHORIZATION_ERRORS, error) ? AUTHORIZATION_ERRORS[error] : 'server_error';
+	return lookup(AUTHORIZATION_ERRORS, error, 'server_error');
+}
+
+// A refused silent handoff (`prompt=none`): every "the user must interact" answer is login_required.
+const HANDOFF_REFUSALS: Record<string, AuthErrorCode> = {
+	login_required: 'login_required',
+	interaction_required: 'login_required',
+	consent_required: 'login_required',
+	access_denied: 'access_denied'
+};
+
+/** The code of an authorization server's refusal of an app-initiated handoff. */
+export function handoffRefusalCode(error: string): AuthErrorCode {
+	return lookup(HANDOFF_REFUSALS, error, 'verify_failed');
+}
+
+// A Smart Handoff verify endpoint's error codes (seed 001).
+const VERIFY_ERRORS: Record<string, AuthErrorCode> = {
+	invalid_grant: 'invalid_token',
+	invalid_token: 'invalid_token',
+	expired_token: 'token_expired',
+	token_expired: 'token_expired',
+	invalid_request: 'invalid_request',
+	invalid_state: 'invalid_state',
+	state_mismatch: 'invalid_state',
+	invalid_client: 'verify_failed',
+	unauthorized_client: 'verify_failed',
+	interaction_required: 'verify_failed',
+	login_required: 'verify_failed',
+	access_denied: 'verify_failed'
+};
+
+/** The code of a verify endpoint's non-200 answer with `{ "error": … }` (anything else: verify_failed). */
+export function verifyErrorCode(error: unknown): AuthErrorCode {
+	return lookup(VERIFY_ERRORS, error, 'verify_failed');
 }
 
 /** True for a failure of the network or the server that a later attempt may not meet (R7). */
@@ -92,13 +123,4 @@ export function describe(error: unknown): string {
 	if (error instanceof oauth.ResponseBodyError) return `the server answered ${error.status} ${error.error}`;
 	if (error instanceof Error) return error.message.slice(0, 200);
 	return 'unknown error';
-}
-
-/** oauth4webapi options for the token, revocation and userinfo requests: injected fetch, timeout, http opt-in. */
-export function requestOptions(connection: { fetch: typeof fetch; timeoutMs: number; allowInsecureRequests: boolean }) {
-	return {
-		[oauth.customFetch]: connection.fetch,
-		[oauth.allowInsecureRequests]: connection.allowInsecureRequests,
-		signal: AbortSignal.timeout(connection.timeoutMs)
-	};
 }

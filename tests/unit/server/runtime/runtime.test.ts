@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createSessionRuntime } from '../../src/lib/server/session-runtime.js';
+import { testRuntime } from '../../../support/runtime.js';
 
-describe('createSessionRuntime', () => {
-	const runtime = createSessionRuntime('test', { secret: 'runtime-secret-runtime-secret-runtime-1', origin: 'https://app.example' });
+describe('the runtime of one issuer and client', () => {
+	const runtime = testRuntime({ origin: 'https://app.example' });
 
 	it('keeps the configured origin for a request path that looks protocol-relative', () => {
 		const url = runtime.appUrl({ url: new URL('http://internal:3000//evil.example/x?a=1') });
@@ -14,11 +14,11 @@ describe('createSessionRuntime', () => {
 	it('takes path and query from the request and the origin from the configuration, never from Host', () => {
 		const url = runtime.appUrl({ url: new URL('http://evil.example/dashboard?tab=keys') });
 		expect(url.href).toBe('https://app.example/dashboard?tab=keys');
+		expect(runtime.appOrigin({ url: new URL('http://evil.example/') })).toBe('https://app.example');
+		expect(runtime.cookieUrl({ url: new URL('http://evil.example/') }).href).toBe('https://app.example/');
 	});
 
 	it('names the option it refuses', () => {
-		expect(() => createSessionRuntime('createAuthHandle', { secret: 'runtime-secret-runtime-secret-runtime-1', origin: 'https://app.example/path' })).toThrow(
-			/createAuthHandle: options\.origin must be an origin only/
-		);
+		expect(() => testRuntime({ origin: 'https://app.example/path' })).toThrow(/test: options\.origin must be an origin only/);
 	});
 });

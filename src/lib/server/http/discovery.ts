@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
-import type { Clock } from '../clock.js';
-import { AuthError } from '../errors.js';
+import type { Clock } from '../../clock.js';
+import { DEFAULTS } from '../../defaults.js';
+import { AuthError } from '../../errors.js';
 
 /** Options shared by everything that talks to the authorization server. */
 export interface ServerConnection {
@@ -11,16 +12,14 @@ export interface ServerConnection {
 	clock: Clock;
 }
 
-/** oauth4webapi's request options for a connection. */
-export function httpOptions(connection: ServerConnection): oauth.DiscoveryRequestOptions {
+/** oauth4webapi's request options for one call: the app's fetch, the timeout, the http opt-in. */
+export function requestOptions(connection: Pick<ServerConnection, 'fetch' | 'timeoutMs' | 'allowInsecureRequests'>) {
 	return {
 		[oauth.customFetch]: connection.fetch,
 		[oauth.allowInsecureRequests]: connection.allowInsecureRequests,
 		signal: AbortSignal.timeout(connection.timeoutMs)
 	};
 }
-
-const TTL_MS = 60 * 60 * 1000;
 
 /**
  * Fetches the authorization server's metadata once and keeps it for an hour; a failed fetch is not
@@ -33,7 +32,7 @@ export function createDiscovery(connection: ServerConnection) {
 
 	async function load(): Promise<oauth.AuthorizationServer> {
 		try {
-			const response = await oauth.discoveryRequest(connection.issuer, { ...httpOptions(connection), algorithm: 'oidc' });
+			const response = await oauth.discoveryRequest(connection.issuer, { ...requestOptions(connection), algorithm: 'oidc' });
 			const metadata = await oauth.processDiscoveryResponse(connection.issuer, response);
 			cached = { metadata, fetchedAt: connection.clock() };
 			return metadata;
@@ -51,7 +50,7 @@ export function createDiscovery(connection: ServerConnection) {
 	return {
 		/** The metadata, from cache when fresh. Concurrent callers share one request. */
 		get(): Promise<oauth.AuthorizationServer> {
-			if (cached && connection.clock() - cached.fetchedAt < TTL_MS) return Promise.resolve(cached.metadata);
+			if (cached && connection.clock() - cached.fetchedAt < DEFAULTS.server.discoveryTtlMs) return Promise.resolve(cached.metadata);
 			return (inflight ??= load());
 		},
 		/** Forgets the metadata, after a failure that may come from stale metadata. */

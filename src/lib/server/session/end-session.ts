@@ -1,0 +1,70 @@
+import * as oauth from 'oauth4webapi';
+import type { CookieBatch } from '../../cookies/cookie-batch.js';
+import type { SessionRecord } from '../../cookies/session-cookie.js';
+import { requestOptions } from '../http/discovery.js';
+import { describe } from '../http/protocol-errors.js';
+import { issuerKey } from '../oidc/claims.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+/** What ending a session left for the caller (RP-initiated logout needs the server's metadata). */
+export interface EndedSession {
+	/** The authorization server's metadata, or null when discovery failed. */
+	readonly as: oauth.AuthorizationServer | null;
+	/** Whether the session was this issuer's (only then may its end-session endpoint be used). */
+	readonly ownSession: boolean;
+}
+
+/**
+ * Signs a user out: the one way a session ends on purpose. The session cookies are deleted, the
+ * refresh-token family is revoked in the store (every instance refuses the session from its next
+ * check), the newest refresh token is revoked at the authorization server (RFC 7009) when `revoke`
+ * is set and the server has a revocation endpoint, and this instance re-checks every cached session,
+ * so a copy of the signed-out cookie does not ride on its cache until the next interval.
+ */
+export async function endSession(
+	runtime: Runtime,
+	session: { readonly record: SessionRecord | null; readonly present: readonly string[]; readonly url: URL },
+	batch: CookieBatch,
+	options: { readonly revoke: boolean }
+): Promise<EndedSession> {
+	if (session.present.length > 0) runtime.session.clear(batch, session.url, session.present);
+	const record = session.record;
+	try {
+		if (!record) return { as: null, ownSession: false };
+		let as: oauth.AuthorizationServer | null = null;
+		try {
+			as = await runtime.discovery.get();
+		} catch (error) {
+			runtime.report({ code: 'network_error', phase: 'sign-out', message: describe(error), cause: error });
+		}
+		const ownSession = record.idp !== undefined && issuerKey(record.idp.iss) === runtime.issuerKey;
+
+		// The family's payload holds the newest refresh token; the cookie's may be a generation behind.
+		let refreshToken = record.tokens?.refreshToken;
+		if (record.family) {
+			try {
+				const family = await runtime.rotation.find(record.family.id);
+				const stored = family && family.revokedAtMs === null ? await runtime.vault.open(family.payload) : null;
+				if (stored?.refreshToken) refreshToken = stored.refreshToken;
+				await runtime.rotation.revoke(record.family.id);
+			} catch (error) {
+				runtime.report({ code: 'store_unavailable', phase: 'sign-out', message: 'revoking the family failed', cause: error });
+			}
+		}
+		if (as?.revocation_endpoint && ownSession && refreshToken && options.revoke) {
+			try {
+				const response = await oauth.revocationRequest(as, runtime.client, runtime.clientAuth, refreshToken, {
+					...requestOptions(runtime.connection),
+					additionalParameters: { token_type_hint: 'refresh_token' }
+				});
+				await oauth.processRevocationResponse(response);
+			} catch (error) {
+				// The session is cleared either way; the server's token then lives until it expires.
+				runtime.report({ code: 'server_error', phase: 'sign-out', message: `token revocation: ${describe(error)}`, cause: error });
+			}
+		}
+		return { as, ownSession };
+	} finally {
+		runtime.revocation.bump();
+	}
+}

@@ -1,4 +1,5 @@
 // sveltekit-sso/testing: helpers for testing apps and adapters built on sveltekit-sso. Imports vitest.
+export { mintSessionCookie, type MintSessionOptions, type MintedSession } from './session-minter.js';
 export {
 	runRefreshTokenFamilyStoreContract,
 	type RefreshTokenFamilyStoreContractFactory,

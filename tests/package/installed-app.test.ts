@@ -10,17 +10,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../dev/idp.js';
 import { freePort } from '../support/app-server.js';
-import { buildApp, createFreshApp, packPackage, removeWork, ROOT, run, type FreshApp, type PackedPackage } from './fresh-app.js';
+import { buildApp, ROOT, run } from './fresh-app.js';
 
-const WORK = join(ROOT, 'tests', '.tmp', `package-${process.pid}`);
+// Packed and installed once for the project by global-setup.ts, which also removes the work folder.
+const { work: WORK, pkg, app, timings: setupTimings } = inject('packageFixture');
 const CLIENT_ID = 'demo-public';
-const timings: Record<string, number> = {};
+const timings: Record<string, number> = { ...setupTimings };
 
-let pkg: PackedPackage;
-let app: FreshApp;
 let idp: DevIdp | undefined;
 let server: ChildProcess | undefined;
 let serverLog = '';
@@ -44,9 +43,6 @@ async function startServer(env: Record<string, string>): Promise<void> {
 }
 
 beforeAll(async () => {
-	removeWork(WORK);
-	pkg = await packPackage(WORK, timings);
-	app = await createFreshApp(WORK, pkg, timings);
 	const port = await freePort();
 	origin = `http://127.0.0.1:${port}`;
 	idp = await startDevIdp({ port: 0, appOrigin: origin });
@@ -77,10 +73,6 @@ afterAll(async () => {
 		await exited;
 	}
 	await idp?.stop();
-	if (process.env.SSO_KEEP_TMP === '1') console.log(`[package] kept ${WORK}`);
-	// Removed by default: tests/.tmp is inside the root tsconfig's `tests/**` include, and a leftover app
-	// would show up in the next `npm run check`.
-	else removeWork(WORK);
 });
 
 /** A browser-like GET chain: follows redirects, keeps a cookie jar, records every hop. */

@@ -4,13 +4,15 @@ import { defineConfig } from 'vitest/config';
 // The installed-package test (STYLE.md §11, "ship what you tested"): packs the package, installs the
 // tarball into a fresh SvelteKit app, builds it for production and drives it over HTTP against the dev
 // IdP. A project of its own, outside the root config, because it needs the registry (or npm's cache)
-// and takes a minute: `vitest run --config tests/package/vitest.config.ts`.
+// and takes a minute: `vitest run --config tests/package/vitest.config.ts`. global-setup.ts packs and
+// installs once for every file of the project.
 export default defineConfig({
 	root: fileURLToPath(new URL('../..', import.meta.url)),
 	test: {
 		name: 'package',
 		include: ['tests/package/**/*.test.ts'],
 		environment: 'node',
+		globalSetup: ['tests/package/global-setup.ts'],
 		testTimeout: 60_000,
 		// pack + scaffold + npm install + svelte-check + vite build, on a 2-core machine
 		hookTimeout: 600_000,

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../../../src/lib/errors.js';
+import { parseVerifyResponse } from '../../../../src/lib/server/handoff/verify-response.js';
+
+const CLIENT = 'app';
+const ACCESS = 'at-SECRET-access-token-value-0001';
+const REFRESH = 'rt-SECRET-refresh-token-value-0001';
+
+/** A minimal grant as a verify endpoint answers it (no client_id / aud, as Authrim sends it). */
+function grant(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+	return {
+		token_type: 'Bearer',
+		access_token: ACCESS,
+		expires_in: 3600,
+		user: { id: 'u1' },
+		session: { id: 'as-sid-1' },
+		...overrides
+	};
+}
+
+/** Runs the parser and returns the AuthError it throws (fails the test when it does not throw one). */
+function refusal(body: unknown, clientId = CLIENT): AuthError {
+	try {
+		parseVerifyResponse(body, clientId);
+	} catch (error) {
+		expect(error).toBeInstanceOf(AuthError);
+		return error as AuthError;
+	}
+	throw new Error('expected parseVerifyResponse to throw');
+}
+
+function expectRefused(body: unknown, message?: RegExp) {
+	const error = refusal(body);
+	expect(error.code).toBe('invalid_response');
+	if (message) expect(error.message).toMatch(message);
+}
+
+describe('parseVerifyResponse', () => {
+	it('reduces a minimal valid grant to the verified handoff shape', () => {
+		expect(parseVerifyResponse(grant(), CLIENT)).toEqual({
+			tokenType: 'Bearer',
+			accessToken: ACCESS,
+			expiresIn: 3600,
+			user: { id: 'u1' },
+			session: { id: 'as-sid-1' },
+			carryOverState: null
+		});
+	});
+
+	it('keeps the refresh token, profile fields and carry-over state of a full grant', () => {
+		const result = parseVerifyResponse(
+			grant({ refresh_token: REFRESH, user: { id: 'u1', email: 'ada@example.com', name: 'Ada' }, carry_over_state: { cart: [1, 2] } }),
+			CLIENT
+		);
+		expect(result.refreshToken).toBe(REFRESH);
+		expect(result.user).toEqual({ id: 'u1', email: 'ada@example.com', name: 'Ada' });
+		expect(result.carryOverState).toEqual({ cart: [1, 2] });
+	});
+
+	it('refuses a body that is not a JSON object', () => {
+		for (const body of [null, 'grant', 42, [grant()]]) expectRefused(body, /not a JSON object/);
+	});
+
+	describe('client binding', () => {
+		it('accepts a grant naming this client in client_id and aud (string and one-element array)', () => {
+			expect(parseVerifyResponse(grant({ client_id: CLIENT, aud: CLIENT }), CLIENT).accessToken).toBe(ACCESS);
+			expect(parseVerifyResponse(grant({ client_id: [CLIENT], aud: [CLIENT] }), CLIENT).accessToken).toBe(ACCESS);
+		});
+
+		it('accepts a grant without client_id or aud (Authrim sends neither)', () => {
+			const body = grant();
+			expect('client_id' in body || 'aud' in body).toBe(false);
+			expect(parseVerifyResponse(body, CLIENT).user.id).toBe('u1');
+		});
+
+		it('refuses a grant minted for another client in client_id', () => {
+			expectRefused(grant({ client_id: 'other-app' }), /"client_id"/);
+			expectRefused(grant({ client_id: ['other-app'] }), /"client_id"/);
+		});
+
+		it('refuses a grant minted for another client in aud', () => {
+			expectRefused(grant({ aud: 'other-app' }), /"aud"/);
+			expectRefused(grant({ aud: ['other-app'] }), /"aud"/);
+		});
+
+		it('refuses a grant whose audience names this client and another one', () => {
+			expectRefused(grant({ aud: [CLIENT, 'other-app'] }), /"aud"/);
+			expectRefused(grant({ client_id: ['other-app', CLIENT] }), /"client_id"/);
+		});
+
+		it('refuses a grant with an empty audience array or a null client_id', () => {
+			expectRefused(grant({ aud: [] }), /"aud"/);
+			expectRefused(grant({ client_id: null }), /"client_id"/);
+		});
+
+		it('refuses a grant for this client when client_id agrees but aud names another client', () => {
+			expectRefused(grant({ client_id: CLIENT, aud: 'other-app' }), /"aud"/);
+		});
+	});
+
+	describe('token_type', () => {
+		it('accepts Bearer in any case and normalises it', () => {
+			for (const tokenType of ['bearer', 'BEARER', 'Bearer']) {
+				expect(parseVerifyResponse(grant({ token_type: tokenType }), CLIENT).tokenType).toBe('Bearer');
+			}
+		});
+
+		it('refuses a token type other than Bearer, or none', () => {
+			for (const tokenType of ['DPoP', 'mac', '', undefined, 1]) expectRefused(grant({ token_type: tokenType }), /Bearer/);
+		});
+	});
+
+	describe('access_token', () => {
+		it('refuses a missing, empty, non-string or oversized access token', () => {
+			for (const accessToken of [undefined, '', null, 123, 'a'.repeat(16_385)]) {
+				expectRefused(grant({ access_token: accessToken }), /"access_token"/);
+			}
+		});
+	});
+
+	describe('expires_in', () => {
+		it('accepts a positive lifetime up to a year', () => {
+			expect(parseVerifyResponse(grant({ expires_in: 1 }), CLIENT).expiresIn).toBe(1);
+			expect(parseVerifyResponse(grant({ expires_in: 365 * 24 * 60 * 60 }), CLIENT).expiresIn).toBe(31_536_000);
+		});
+
+		it('refuses a lifetime that is missing, zero, negative, not a finite number, over a year or a string', () => {
+			for (const expiresIn of [undefined, null, 0, -1, Number.NaN, Infinity, 365 * 24 * 60 * 60 + 1, '3600']) {
+				expectRefused(grant({ expires_in: expiresIn }), /"expires_in"/);
+			}
+		});
+	});
+
+	describe('refresh_token', () => {
+		it('refuses a malformed refresh token', () => {
+			for (const refreshToken of ['', null, 42, { value: REFRESH }, 'r'.repeat(16_385)]) {
+				expectRefused(grant({ refresh_token: refreshToken }), /"refresh_token"/);
+			}
+		});
+
+		it('leaves refreshToken out when the grant has none', () => {
+			expect(parseVerifyResponse(grant(), CLIENT)).not.toHaveProperty('refreshToken');
+		});
+	});
+
+	describe('user', () => {
+		it('refuses a grant without a user or a user id', () => {
+			for (const user of [undefined, null, 'u1', ['u1'], {}, { id: '' }, { id: 7 }]) expectRefused(grant({ user }), /"user"/);
+		});
+
+		it('accepts a 256-character user id and refuses a 257-character one', () => {
+			expect(parseVerifyResponse(grant({ user: { id: 'u'.repeat(256) } }), CLIENT).user.id).toHaveLength(256);
+			expectRefused(grant({ user: { id: 'u'.repeat(257) } }), /"user"/);
+		});
+
+		it('refuses a non-string or oversized email or name', () => {
+			for (const field of ['email', 'name']) {
+				for (const value of [42, null, ['a'], { v: 'a' }, 'x'.repeat(257)]) {
+					expectRefused(grant({ user: { id: 'u1', [field]: value } }), new RegExp(`"user\\.${field}"`));
+				}
+				expect(parseVerifyResponse(grant({ user: { id: 'u1', [field]: 'x'.repeat(256) } }), CLIENT).user).toHaveProperty(field);
+			}
+		});
+
+		it('keeps only id, email and name of the user and drops unknown fields', () => {
+			const result = parseVerifyResponse(
+				grant({ user: { id: 'u1', email: 'ada@example.com', name: 'Ada', roles: ['admin'], picture: 'x'.repeat(10_000), isAdmin: true } }),
+				CLIENT
+			);
+			expect(result.user).toEqual({ id: 'u1', email: 'ada@example.com', name: 'Ada' });
+		});
+
+		it('drops unknown top-level fields of the grant', () => {
+			const result = parseVerifyResponse(grant({ id_token: 'x', scope: 'openid', extra: { a: 1 } }), CLIENT);
+			expect(Object.keys(result).sort()).toEqual(['accessToken', 'carryOverState', 'expiresIn', 'session', 'tokenType', 'user']);
+		});
+	});
+
+	describe('session', () => {
+		it('refuses a grant without a session or a session id', () => {
+			for (const session of [undefined, null, 'as-sid-1', {}, { id: '' }, { id: 1 }]) expectRefused(grant({ session }), /"session"/);
+		});
+
+		it('keeps only the session id', () => {
+			expect(parseVerifyResponse(grant({ session: { id: 's1', expires_at: 1 } }), CLIENT).session).toEqual({ id: 's1' });
+		});
+	});
+
+	describe('carry_over_state', () => {
+		it('refuses carry-over state that is an array, a string or a number', () => {
+			for (const state of [[1, 2], 'state', 7, true]) expectRefused(grant({ carry_over_state: state }), /"carry_over_state"/);
+		});
+
+		it('turns null or absent carry-over state into null', () => {
+			expect(parseVerifyResponse(grant({ carry_over_state: null }), CLIENT).carryOverState).toBeNull();
+			expect(parseVerifyResponse(grant(), CLIENT).carryOverState).toBeNull();
+		});
+	});
+
+	it('never puts the access or refresh token into an error message', () => {
+		const bodies = [
+			grant({ refresh_token: REFRESH, client_id: 'other-app' }),
+			grant({ refresh_token: REFRESH, token_type: 'DPoP' }),
+			grant({ refresh_token: REFRESH, expires_in: 0 }),
+			grant({ refresh_token: REFRESH, user: { id: '' } }),
+			grant({ refresh_token: REFRESH, session: {} }),
+			grant({ refresh_token: REFRESH, carry_over_state: [ACCESS] }),
+			grant({ refresh_token: { token: REFRESH, access: ACCESS } })
+		];
+		for (const body of bodies) {
+			const error = refusal(body);
+			expect(error.code).toBe('invalid_response');
+			expect(error.message).not.toContain(ACCESS);
+			expect(error.message).not.toContain(REFRESH);
+			expect(String(error.stack)).not.toContain(ACCESS);
+			expect(String(error.stack)).not.toContain(REFRESH);
+		}
+	});
+});

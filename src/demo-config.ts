@@ -4,15 +4,15 @@ const env = (name: string, fallback: string) => process.env[name] || fallback;
 
 export const issuer = env('SSO_ISSUER', 'http://127.0.0.1:4000');
 export const clientId = env('SSO_CLIENT_ID', 'demo');
-export const clientSecret = env('SSO_CLIENT_SECRET', 'demo-secret-demo-secret-demo-secret-00');
 export const origin = env('ORIGIN', 'http://127.0.0.1:5173');
 // The dev IdP speaks plain http on loopback; anything else must be https.
 export const allowInsecureRequests = new URL(issuer).protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(new URL(issuer).hostname);
 
-// OpenID Connect sign-in (createAuthHandle). SSO_OIDC_PUBLIC=1 signs in as a public client (no secret,
-// PKCE only, e.g. SSO_CLIENT_ID=demo-public); the other knobs shorten timings for tests.
+// SSO_OIDC_PUBLIC=1 makes the app a public client (no secret, PKCE only, e.g. SSO_CLIENT_ID=demo-public):
+// one client id is public or confidential for every flow, so both hooks get the same answer.
+export const clientSecret = process.env.SSO_OIDC_PUBLIC === '1' ? undefined : env('SSO_CLIENT_SECRET', 'demo-secret-demo-secret-demo-secret-00');
+// The other knobs shorten timings for tests.
 const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-export const oidcClientSecret = process.env.SSO_OIDC_PUBLIC === '1' ? undefined : clientSecret;
 export const oidcTimings = {
 	refreshLeewayMs: number('SSO_REFRESH_LEEWAY_MS'),
 	refreshGraceMs: number('SSO_REFRESH_GRACE_MS'),

@@ -1,34 +1,49 @@
 import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
-import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcClientSecret, oidcTimings, origin } from './demo-config.js';
+import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcTimings, origin } from './demo-config.js';
 
 // Test builds with SvelteKit's server tracing on (SSO_TRACING=1) export spans to SSO_TRACE_FILE.
 if (process.env.SSO_TRACE_FILE) (await import('./demo-tracing.js')).startTracing(process.env.SSO_TRACE_FILE);
 
-const authHandle = createAuthHandle({
-	issuer,
-	clientId,
-	clientSecret: oidcClientSecret,
-	origin,
-	allowInsecureRequests,
-	callbackPaths: ['/callback'],
-	// SvelteKit's own check is off in svelte.config.js so back-channel logouts arrive; this takes its place.
-	checkOrigin: true,
-	familyStore: await familyStore(),
-	fetchUserInfo,
-	...oidcTimings
-});
-const sso = sequence(
-	authHandle,
-	// Failed handoffs land on /login?error=<code> (the default errorRedirect), which explains each code.
-	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests })
-);
+const variant = process.env.SSO_BENCH_VARIANT ?? process.env.SSO_HOOKS ?? '';
+const passThrough: ReturnType<typeof createAuthHandle> = ({ event, resolve }) => resolve(event);
+const store = await familyStore();
+
+function authHandle() {
+	return createAuthHandle({
+		issuer,
+		clientId,
+		clientSecret,
+		origin,
+		allowInsecureRequests,
+		callbackPaths: ['/callback'],
+		// SvelteKit's own check is off in svelte.config.js so back-channel logouts arrive; this takes its place.
+		checkOrigin: true,
+		familyStore: store,
+		fetchUserInfo,
+		...oidcTimings
+	});
+}
+
+// Failed handoffs land on /login?error=<code> (the default errorRedirect), which explains each code.
+// The handler shares createAuthHandle's runtime (session, family store, secret): options it leaves out
+// are inherited. SSO_HOOKS=handoff-only mounts it alone, with the store and timings it then needs itself.
+const handoffHandler = (alone = false) =>
+	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests, ...(alone ? { familyStore: store, ...oidcTimings } : {}) });
 
 // `npm run bench` measures the same build with a pass-through hook (baseline) and createAuthHandle alone.
-const passThrough: typeof sso = ({ event, resolve }) => resolve(event);
-const variants: Record<string, typeof sso> = {
-	baseline: passThrough,
-	'baseline-sequence': sequence(passThrough, passThrough),
-	'auth-handle': authHandle
-};
-export const handle = variants[process.env.SSO_BENCH_VARIANT ?? ''] ?? sso;
+function chooseHandle() {
+	switch (variant) {
+		case 'baseline':
+			return passThrough;
+		case 'baseline-sequence':
+			return sequence(passThrough, passThrough);
+		case 'auth-handle':
+			return authHandle();
+		case 'handoff-only':
+			return handoffHandler(true);
+		default:
+			return sequence(authHandle(), handoffHandler());
+	}
+}
+export const handle = chooseHandle();

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { misuse } from '../errors.js';
+import { functionOption, integerOption } from '../option-checks.js';
 import { warnOnce } from '../environment.js';
 import type { HandoffStateStore } from './handoff-state-store.js';
 import { assertStateArguments, assertStateId } from './handoff-state-arguments.js';
@@ -61,18 +62,8 @@ export class InMemoryHandoffStateStore implements HandoffStateStore {
 
 	constructor(options: InMemoryHandoffStateStoreOptions = {}) {
 		const { clock = systemClock, maxEntries = 10_000, sweepIntervalMs = 60_000 } = options;
-		if (typeof clock !== 'function') {
-			throw misuse(
-				'ERR_INVALID_OPTION',
-				'InMemoryHandoffStateStore: options.clock must be a function'
-			);
-		}
-		if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-			throw misuse(
-				'ERR_INVALID_OPTION',
-				'InMemoryHandoffStateStore: options.maxEntries must be a positive integer'
-			);
-		}
+		functionOption('InMemoryHandoffStateStore', 'clock', clock);
+		integerOption('InMemoryHandoffStateStore', 'maxEntries', maxEntries, 0, 1);
 		if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {
 			throw misuse(
 				'ERR_INVALID_OPTION',

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
-import { misuse } from '../errors.js';
+import { functionOption } from '../option-checks.js';
 import {
 	acceptUpdate,
 	assertUpdateArguments,
@@ -55,12 +55,7 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 
 	constructor(options: InMemoryRefreshTokenFamilyStoreOptions = {}) {
 		const { clock = systemClock } = options;
-		if (typeof clock !== 'function') {
-			throw misuse(
-				'ERR_INVALID_OPTION',
-				'InMemoryRefreshTokenFamilyStore: options.clock must be a function'
-			);
-		}
+		functionOption('InMemoryRefreshTokenFamilyStore', 'clock', clock);
 		this.#clock = clock;
 		this.#lastSweepMs = clock();
 	}

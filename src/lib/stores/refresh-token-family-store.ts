@@ -80,3 +80,15 @@ export interface RefreshTokenFamilyStore {
 		updater: (current: RefreshTokenFamily) => RefreshTokenFamily | null
 	): Promise<RefreshTokenFamilyUpdateResult>;
 }
+
+/** Whether `value` has the shape of a {@link RefreshTokenFamilyStore} (checked once, at construction). */
+export function isRefreshTokenFamilyStore(value: unknown): value is RefreshTokenFamilyStore {
+	const store = value as Partial<RefreshTokenFamilyStore> | null;
+	return (
+		typeof store === 'object' &&
+		store !== null &&
+		typeof store.findFamily === 'function' &&
+		typeof store.registerFamily === 'function' &&
+		typeof store.updateFamily === 'function'
+	);
+}

@@ -74,11 +74,11 @@ describe('handoff result cookie', () => {
 			expect(batch.writes[0].name).toBe('__Host-sso-handoff');
 		});
 
-		it('is sso-handoff when the cookie is not secure, has a domain or a narrower path', async () => {
+		it('is __Secure-sso-handoff when secure with a domain or a narrower path, sso-handoff when not secure', async () => {
 			const { cookie } = setup();
 			expect(cookie.nameFor(PLAIN)).toBe('sso-handoff');
-			expect(cookie.nameFor({ ...HOST, domain: 'example.com' })).toBe('sso-handoff');
-			expect(cookie.nameFor({ ...HOST, path: '/app' })).toBe('sso-handoff');
+			expect(cookie.nameFor({ ...HOST, domain: 'example.com' })).toBe('__Secure-sso-handoff');
+			expect(cookie.nameFor({ ...HOST, path: '/app' })).toBe('__Secure-sso-handoff');
 			const { batch, jar } = await written(cookie, RESULT, PLAIN);
 			expect(batch.writes[0].name).toBe('sso-handoff');
 			expect((await cookie.read(jar, PLAIN)).result).toEqual(RESULT);
@@ -234,7 +234,7 @@ describe('handoff result cookie', () => {
 });
 
 describe('cookiesWithPrefix', () => {
-	it('picks cookies named with the prefix or its __Host- form and nothing else', () => {
+	it('picks cookies named with the prefix or its __Host- or __Secure- form and nothing else', () => {
 		const header = [
 			'theme=dark',
 			'sso-handoff=A',
@@ -252,7 +252,8 @@ describe('cookiesWithPrefix', () => {
 				['sso-handoff', 'A'],
 				['__Host-sso-handoff.0', 'B'],
 				['__Host-sso-handoff.1', 'C'],
-				['sso-handoff.2', 'D']
+				['sso-handoff.2', 'D'],
+				['__Secure-sso-handoff', 'G']
 			])
 		);
 	});

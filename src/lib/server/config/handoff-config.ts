@@ -2,7 +2,7 @@ import { DEFAULTS } from '../../defaults.js';
 import { isDevelopment, warnOnce } from '../../environment.js';
 import { misuse, type AuthErrorCode } from '../../errors.js';
 import type { AuthErrorInfo } from '../http/error-reporter.js';
-import { absoluteUrl, errorRedirectOption, oneOf, optionsObject, pathOption, serverUrlOption } from './option-checks.js';
+import { absoluteUrl, errorRedirectOption, oneOf, optionsObject, pathOption, serverUrlOption } from '../../option-checks.js';
 import { resolveSharedConfig, type SharedConfig, type SharedOptions } from './shared-config.js';
 
 /** What `onError` is told about a failed handoff (the same shape as every other failure). It never carries the token. */

@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../../defaults.js';
 import { misuse, type AuthErrorCode } from '../../errors.js';
-import { booleanOption, destinationOption, errorRedirectOption, optionsObject, pathOption } from './option-checks.js';
+import { booleanOption, destinationOption, errorRedirectOption, optionsObject, pathOption } from '../../option-checks.js';
 import { requireOriginInProduction, resolveSharedConfig, type SharedConfig, type SharedOptions } from './shared-config.js';
 
 /** Authorization request parameters added to every sign-in (or computed per request). */

@@ -5,7 +5,7 @@ import { resolveSecrets, type SecretOption } from '../../crypto/secret.js';
 import { DEFAULTS } from '../../defaults.js';
 import { isDevelopment, readEnv, warnOnce } from '../../environment.js';
 import { misuse } from '../../errors.js';
-import type { RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
+import { isRefreshTokenFamilyStore, type RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
 import type { AuthUser } from '../../types.js';
 import type { AuthErrorInfo } from '../http/error-reporter.js';
 import type { OidcClaims } from '../oidc/claims.js';
@@ -17,7 +17,7 @@ import {
 	optionalString,
 	originOption,
 	requiredString
-} from './option-checks.js';
+} from '../../option-checks.js';
 
 /**
  * Options every entry point of one issuer and client shares: `createAuthHandle`,
@@ -156,14 +156,7 @@ export function resolveSharedConfig(fn: string, options: SharedOptions): SharedC
 	const userFromClaims = functionOption<(claims: OidcClaims) => AuthUser>(fn, 'userFromClaims', options.userFromClaims);
 
 	const store = options.familyStore;
-	if (
-		store !== undefined &&
-		(typeof store !== 'object' ||
-			store === null ||
-			typeof store.findFamily !== 'function' ||
-			typeof store.registerFamily !== 'function' ||
-			typeof store.updateFamily !== 'function')
-	) {
+	if (store !== undefined && !isRefreshTokenFamilyStore(store)) {
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.familyStore must be a RefreshTokenFamilyStore`);
 	}
 	const refreshLeewayMs = durationMs(fn, 'refreshLeewayMs', options.refreshLeewayMs, DEFAULTS.refresh.leewayMs, { allowZero: true });

@@ -142,6 +142,9 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 					accessToken: verified.accessToken,
 					tokenType: verified.tokenType,
 					expiresAt: now + verified.expiresIn * 1000,
+					// The lifetime caps the refresh leeway at half of it (refresher.ts): without it a token
+					// shorter than the leeway would be refreshed on every request.
+					issuedAt: now,
 					...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken })
 				},
 				idp: { iss: shared.issuerId, sub: verified.user.id, sid: verified.session.id }

@@ -1,7 +1,11 @@
 import { systemClock, type Clock } from '../../clock.js';
 import { misuse } from '../../errors.js';
 import { assertFamilyId } from '../../stores/refresh-token-family-codec.js';
-import type { RefreshTokenFamily, RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
+import { isRefreshTokenFamilyStore, type RefreshTokenFamily, type RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
+import { DEFAULTS } from '../../defaults.js';
+import { functionOption, integerOption } from '../../option-checks.js';
+
+const FN = 'createRefreshTokenFamilyRotation';
 
 /** Options of {@link createRefreshTokenFamilyRotation}. */
 export interface RefreshTokenFamilyRotationOptions {
@@ -145,39 +149,18 @@ export function createRefreshTokenFamilyRotation(
 	const {
 		store,
 		clock = systemClock,
-		leaseMs = 15_000,
-		graceMs = 30_000
+		leaseMs = DEFAULTS.refresh.leaseMs,
+		graceMs = DEFAULTS.refresh.graceMs
 	} = options ?? ({} as never);
-	if (
-		typeof store !== 'object' ||
-		store === null ||
-		typeof store.findFamily !== 'function' ||
-		typeof store.registerFamily !== 'function' ||
-		typeof store.updateFamily !== 'function'
-	) {
+	if (!isRefreshTokenFamilyStore(store)) {
 		throw misuse(
 			'ERR_INVALID_OPTION',
 			'createRefreshTokenFamilyRotation: options.store must be a RefreshTokenFamilyStore'
 		);
 	}
-	if (typeof clock !== 'function') {
-		throw misuse(
-			'ERR_INVALID_OPTION',
-			'createRefreshTokenFamilyRotation: options.clock must be a function'
-		);
-	}
-	if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
-		throw misuse(
-			'ERR_INVALID_OPTION',
-			'createRefreshTokenFamilyRotation: options.leaseMs must be a positive integer'
-		);
-	}
-	if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
-		throw misuse(
-			'ERR_INVALID_OPTION',
-			'createRefreshTokenFamilyRotation: options.graceMs must be a non-negative integer'
-		);
-	}
+	functionOption(FN, 'clock', clock);
+	integerOption(FN, 'leaseMs', leaseMs, 0, 1);
+	integerOption(FN, 'graceMs', graceMs, 0, 0);
 
 	const now = () => Math.floor(clock());
 

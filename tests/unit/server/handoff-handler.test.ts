@@ -1,47 +1,27 @@
-import { describe, expect, it } from 'vitest';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RequestEvent } from '@sveltejs/kit';
-import { createHandoffHandler } from '../../src/lib/server/handoff-handler.js';
-import type { HandoffOptions } from '../../src/lib/server/config/handoff-config.js';
-import { kitCookies } from '../support/kit-cookies.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createHandoffHandler } from '../../../src/lib/server/handoff-handler.js';
+import type { HandoffOptions } from '../../../src/lib/server/config/handoff-config.js';
+import { fakeEvent, TEST_SECRET } from '../../support/fake-event.js';
+import { withVerifyServer } from '../../support/verify-server.js';
 
-const SECRET = 'handler-secret-handler-secret-handler-1';
+// Production or development, as the package reads it from import.meta.env.DEV / NODE_ENV.
+const mode = vi.hoisted(() => ({ development: true }));
+vi.mock('../../../src/lib/environment.js', async (original) => ({
+	...(await original<typeof import('../../../src/lib/environment.js')>()),
+	isDevelopment: () => mode.development
+}));
+afterEach(() => {
+	mode.development = true;
+});
+vi.spyOn(console, 'warn').mockImplementation(() => {});
+
+const SECRET = TEST_SECRET;
 
 // The handle alone (not sequence(), which needs Kit's request store), driven with SvelteKit's own
 // cookie implementation and a real verify endpoint on loopback.
-async function withVerifyServer<T>(run: (issuer: string, calls: () => number) => Promise<T>): Promise<T> {
-	let calls = 0;
-	const server = createServer((req, res) => {
-		calls++;
-		req.resume();
-		req.on('end', () => {
-			res.writeHead(200, { 'content-type': 'application/json' });
-			res.end(
-				JSON.stringify({
-					token_type: 'Bearer',
-					access_token: 'at',
-					expires_in: 60,
-					user: { id: 'u1' },
-					session: { id: 's1', expiresAt: new Date(Date.now() + 60_000).toISOString() }
-				})
-			);
-		});
-	});
-	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-	try {
-		return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, () => calls);
-	} finally {
-		server.closeAllConnections();
-		await new Promise((r) => server.close(r));
-	}
-}
-
 async function arrive(options: Partial<HandoffOptions> & { issuer: string }, query: string) {
 	const handle = createHandoffHandler({ clientId: 'app', secret: SECRET, allowInsecureRequests: true, origin: 'http://127.0.0.1:5173', ...options });
-	const url = `http://127.0.0.1:5173/page?${query}`;
-	const kit = kitCookies(url);
-	const event = { url: new URL(url), request: new Request(url), cookies: kit.cookies, locals: {}, setHeaders: () => {} } as unknown as RequestEvent;
+	const event = fakeEvent(`http://127.0.0.1:5173/page?${query}`);
 	let resolved = false;
 	const response = await handle({
 		event,
@@ -100,5 +80,20 @@ describe('createHandoffHandler', () => {
 		expect(() => createHandoffHandler({ ...base, idpInitiated: 'maybe' as 'accept' })).toThrow(/options\.idpInitiated/);
 		expect(() => createHandoffHandler({ ...base, secret: 'short' })).toThrow(/options\.secret must be at least 32 bytes/);
 		expect(() => createHandoffHandler(base)).not.toThrow();
+	});
+
+	it('refuses allowInsecureRequests with a remote http issuer or verify endpoint in production, as createAuthHandle does', () => {
+		mode.development = false;
+		const base = { clientId: 'app', secret: SECRET, allowInsecureRequests: true };
+		expect(() => createHandoffHandler({ ...base, issuer: 'http://idp.example' })).toThrow(
+			/createHandoffHandler: options\.allowInsecureRequests is for a local development issuer only \(got http:\/\/idp\.example in production\)/
+		);
+		expect(() => createHandoffHandler({ ...base, issuer: 'https://idp.example', verifyEndpoint: 'http://verify.example/v' })).toThrow(
+			/options\.allowInsecureRequests is for a local development issuer only/
+		);
+		// The same opt-in for a loopback server stays allowed in production, and anything goes in development.
+		expect(() => createHandoffHandler({ ...base, issuer: 'http://127.0.0.1:4000' })).not.toThrow();
+		mode.development = true;
+		expect(() => createHandoffHandler({ ...base, issuer: 'http://idp.example' })).not.toThrow();
 	});
 });

@@ -1,8 +1,8 @@
-import { misuse, type AuthErrorCode } from '../../errors.js';
-import { isDevelopment, warnOnce } from '../../environment.js';
+import { misuse, type AuthErrorCode } from './errors.js';
+import { isDevelopment, warnOnce } from './environment.js';
 
-// The one vocabulary every public entry validates its options with, so a rule cannot differ between
-// two hooks. Each check runs once, at construction, and throws a TypeError (`ERR_INVALID_OPTION`)
+// The one vocabulary every public entry (hooks, stores, the rotation) validates its options with, so a
+// rule cannot differ between two of them. Each check runs once, at construction, and throws a TypeError (`ERR_INVALID_OPTION`)
 // whose message names the function and the option.
 
 function invalid(fn: string, name: string, rule: string): never {
@@ -64,6 +64,13 @@ export function durationMs(fn: string, name: string, value: unknown, fallback: n
 		invalid(fn, name, `must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds`);
 	}
 	return Math.floor(v);
+}
+
+/** An integer of at least `min` (a count, or milliseconds held as an integer). */
+export function integerOption(fn: string, name: string, value: unknown, fallback: number, min: 0 | 1): number {
+	const v = value ?? fallback;
+	if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) invalid(fn, name, `must be a ${min === 1 ? 'positive' : 'non-negative'} integer`);
+	return v;
 }
 
 /** An optional boolean. */

@@ -5,26 +5,15 @@ import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily
 } from '../../src/lib/stores/refresh-token-family-store.js';
-import {
-	runHandoffStateStoreContract,
-	runRefreshTokenFamilyStoreContract
-} from '../../src/lib/testing/index.js';
+import { runStoreSuites, sampleFamily } from './store-suites.js';
 
-runRefreshTokenFamilyStoreContract('InMemoryRefreshTokenFamilyStore', ({ clock }) => ({
-	store: new InMemoryRefreshTokenFamilyStore({ clock })
-}));
-
-runHandoffStateStoreContract('InMemoryHandoffStateStore', ({ clock }) => ({
-	store: new InMemoryHandoffStateStore({ clock })
-}));
-
-// The suites also hold in real time, for adapters that cannot take an injected clock.
-runHandoffStateStoreContract(
-	'InMemoryHandoffStateStore (real time)',
-	() => ({ store: new InMemoryHandoffStateStore() }),
+runStoreSuites(
+	'InMemory',
 	{
-		realTime: true
-	}
+		families: (clock) => new InMemoryRefreshTokenFamilyStore(clock ? { clock } : {}),
+		handoffStates: (clock) => new InMemoryHandoffStateStore(clock ? { clock } : {})
+	},
+	{ realTime: 'handoff-states' }
 );
 
 function manualClock(start = 1_800_000_000_000) {
@@ -32,24 +21,7 @@ function manualClock(start = 1_800_000_000_000) {
 	return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
 }
 
-function family(
-	clock: () => number,
-	overrides: Partial<RefreshTokenFamily> = {}
-): RefreshTokenFamily {
-	return {
-		familyId: crypto.randomUUID(),
-		subject: 'user-1',
-		generation: 0,
-		payload: 'p',
-		previousPayload: null,
-		rotatedAtMs: clock(),
-		lease: null,
-		revokedAtMs: null,
-		createdAtMs: clock(),
-		expiresAtMs: clock() + 1_000,
-		...overrides
-	};
-}
+const family = (clock: () => number, overrides: Partial<RefreshTokenFamily> = {}) => sampleFamily(clock(), overrides, 1_000);
 
 describe('InMemoryHandoffStateStore', () => {
 	it('evicts the oldest entry when full', async () => {

@@ -10,11 +10,7 @@ import {
 	refreshTokenFamilySchemaSql
 } from '../../src/lib/postgres/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
-import {
-	runHandoffStateStoreContract,
-	runRefreshTokenFamilyStoreContract
-} from '../../src/lib/testing/index.js';
-import { describeRotationScenarios } from './rotation-scenarios.js';
+import { runStoreSuites, sampleFamily } from './store-suites.js';
 
 const connection = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const sql = postgres({ ...connection, max: 10, onnotice: () => {} });
@@ -58,47 +54,20 @@ const clients = [
 ] as const;
 
 for (const [clientName, client] of clients) {
-	runRefreshTokenFamilyStoreContract(
-		`PostgresRefreshTokenFamilyStore (${clientName})`,
-		({ clock }) => ({
-			store: new PostgresRefreshTokenFamilyStore({ ...client, table: familyTable, clock }),
-			corrupt: async (familyId) =>
-				void (await sql.unsafe(
-					`UPDATE "${familyTable}" SET data = '{garbage' WHERE family_id = $1`,
-					[familyId]
-				))
-		})
+	runStoreSuites(
+		`Postgres (${clientName})`,
+		{
+			families: (clock) => new PostgresRefreshTokenFamilyStore({ ...client, table: familyTable, ...(clock ? { clock } : {}) }),
+			handoffStates: (clock) => new PostgresHandoffStateStore({ ...client, table: stateTable, ...(clock ? { clock } : {}) }),
+			corruptFamily: async (familyId) => void (await sql.unsafe(`UPDATE "${familyTable}" SET data = '{garbage' WHERE family_id = $1`, [familyId])),
+			corruptHandoffState: async (stateId) =>
+				void (await sql.unsafe(`INSERT INTO "${stateTable}" (state_id, state, expires_at_ms) VALUES ($1, '{garbage', $2)`, [stateId, String(Date.now() + 60_000)]))
+		},
+		{ realTime: 'none' }
 	);
-
-	runHandoffStateStoreContract(`PostgresHandoffStateStore (${clientName})`, ({ clock }) => ({
-		store: new PostgresHandoffStateStore({ ...client, table: stateTable, clock }),
-		corrupt: async (stateId) =>
-			void (await sql.unsafe(
-				`INSERT INTO "${stateTable}" (state_id, state, expires_at_ms) VALUES ($1, '{garbage', $2)`,
-				[stateId, String(Date.now() + 60_000)]
-			))
-	}));
-
-	describeRotationScenarios(`PostgresRefreshTokenFamilyStore (${clientName})`, (clock) => ({
-		store: new PostgresRefreshTokenFamilyStore({ ...client, table: familyTable, clock })
-	}));
 }
 
-function family(now: number, overrides: Partial<RefreshTokenFamily> = {}): RefreshTokenFamily {
-	return {
-		familyId: crypto.randomUUID(),
-		subject: 'user-1',
-		generation: 0,
-		payload: 'p',
-		previousPayload: null,
-		rotatedAtMs: now,
-		lease: null,
-		revokedAtMs: null,
-		createdAtMs: now,
-		expiresAtMs: now + 1_000,
-		...overrides
-	};
-}
+const family = (now: number, overrides: Partial<RefreshTokenFamily> = {}) => sampleFamily(now, overrides, 1_000);
 
 const rowCount = async (table: string, column: string, id: string) =>
 	Number(

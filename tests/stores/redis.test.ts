@@ -6,11 +6,7 @@ import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily
 } from '../../src/lib/stores/refresh-token-family-store.js';
-import {
-	runHandoffStateStoreContract,
-	runRefreshTokenFamilyStoreContract
-} from '../../src/lib/testing/index.js';
-import { describeRotationScenarios } from './rotation-scenarios.js';
+import { runStoreSuites, sampleFamily } from './store-suites.js';
 
 // Every key of this run lives under one random prefix, removed afterwards.
 const prefix = `sso-test:${crypto.randomUUID()}:`;
@@ -44,60 +40,20 @@ const clients = [
 ] as const;
 
 for (const [clientName, client] of clients) {
-	runRefreshTokenFamilyStoreContract(
-		`RedisRefreshTokenFamilyStore (${clientName})`,
-		({ clock }) => ({
-			store: new RedisRefreshTokenFamilyStore({ client, keyPrefix: prefix, clock }),
-			corrupt: async (familyId) =>
-				void (await ioredis.set(`${prefix}rtf:${familyId}`, '1:{garbage'))
-		})
+	runStoreSuites(
+		`Redis (${clientName})`,
+		{
+			families: (clock) => new RedisRefreshTokenFamilyStore({ client, keyPrefix: prefix, ...(clock ? { clock } : {}) }),
+			handoffStates: (clock) => new RedisHandoffStateStore({ client, keyPrefix: prefix, ...(clock ? { clock } : {}) }),
+			corruptFamily: async (familyId) => void (await ioredis.set(`${prefix}rtf:${familyId}`, '1:{garbage')),
+			corruptHandoffState: async (stateId) => void (await ioredis.set(`${prefix}handoff:${stateId}`, '{garbage'))
+		},
+		// Redis' own TTL, not the injected clock, expires the entries in the real-time runs.
+		{ realTime: clientName === 'ioredis' ? 'handoff-states' : 'families' }
 	);
-
-	runHandoffStateStoreContract(`RedisHandoffStateStore (${clientName})`, ({ clock }) => ({
-		store: new RedisHandoffStateStore({ client, keyPrefix: prefix, clock }),
-		corrupt: async (stateId) => void (await ioredis.set(`${prefix}handoff:${stateId}`, '{garbage'))
-	}));
-
-	describeRotationScenarios(`RedisRefreshTokenFamilyStore (${clientName})`, (clock) => ({
-		store: new RedisRefreshTokenFamilyStore({ client, keyPrefix: prefix, clock })
-	}));
 }
 
-// Redis' own TTL, not the injected clock, expires the entries here.
-runRefreshTokenFamilyStoreContract(
-	'RedisRefreshTokenFamilyStore (node-redis, real time)',
-	() => ({
-		store: new RedisRefreshTokenFamilyStore({ client: nodeRedis, keyPrefix: prefix }),
-		corrupt: async (familyId) => void (await nodeRedis.set(`${prefix}rtf:${familyId}`, '{garbage'))
-	}),
-	{ realTime: true }
-);
-runHandoffStateStoreContract(
-	'RedisHandoffStateStore (ioredis, real time)',
-	() => ({
-		store: new RedisHandoffStateStore({ client: ioredis, keyPrefix: prefix }),
-		corrupt: async (stateId) =>
-			void (await ioredis.set(`${prefix}handoff:${stateId}`, '{"expiresAtMs":1}'))
-	}),
-	{ realTime: true }
-);
-
-function family(overrides: Partial<RefreshTokenFamily> = {}): RefreshTokenFamily {
-	const now = Date.now();
-	return {
-		familyId: crypto.randomUUID(),
-		subject: 'user-1',
-		generation: 0,
-		payload: 'p',
-		previousPayload: null,
-		rotatedAtMs: now,
-		lease: null,
-		revokedAtMs: null,
-		createdAtMs: now,
-		expiresAtMs: now + 60_000,
-		...overrides
-	};
-}
+const family = (overrides: Partial<RefreshTokenFamily> = {}) => sampleFamily(Date.now(), overrides);
 
 describe('RedisRefreshTokenFamilyStore', () => {
 	const store = new RedisRefreshTokenFamilyStore({ client: ioredis, keyPrefix: prefix });

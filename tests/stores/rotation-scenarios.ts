@@ -1,5 +1,5 @@
-// The outcomes of createRefreshTokenFamilyRotation, run against every store: the memory store from
-// tests/unit, Redis and Postgres from tests/stores. Not a test file itself (no .test.ts suffix).
+// The outcomes of createRefreshTokenFamilyRotation, run against every store through store-suites.ts.
+// Not a test file itself (no .test.ts suffix).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
 	createRefreshTokenFamilyRotation,

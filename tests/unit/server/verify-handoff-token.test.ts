@@ -31,7 +31,7 @@ describe('verifyHandoffToken (the route form)', () => {
 
 	it('makes no verify call for a prefetch (Sec-Purpose or Purpose) and leaves the token unspent', async () => {
 		const before = verify.calls();
-		for (const headers of [{ 'sec-purpose': 'prefetch' }, { 'sec-purpose': 'prefetch;prerender' }, { purpose: 'prefetch' }]) {
+		for (const headers of [{ 'sec-purpose': 'prefetch' }, { 'sec-purpose': 'prefetch;prerender' }, { purpose: 'prefetch' }] as Record<string, string>[]) {
 			const event = fakeEvent(url('idp-state-prefetch-01'), { headers });
 			expect(await verifyHandoffToken(event, options())).toEqual({ success: false, error: 'invalid_request' });
 			expect(event.kit.setCookies().filter((c) => c.includes('sso') && !/Max-Age=0/.test(c))).toEqual([]);

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
-import { createRefreshTokenFamilyRotation } from '../../src/lib/server/refresh/rotation.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../../../src/lib/stores/memory-refresh-token-family-store.js';
+import { createRefreshTokenFamilyRotation } from '../../../../src/lib/server/refresh/rotation.js';
 import type {
 	RefreshTokenFamily,
 	RefreshTokenFamilyStore
-} from '../../src/lib/stores/refresh-token-family-store.js';
-import { describeRotationScenarios } from '../stores/rotation-scenarios.js';
-
-describeRotationScenarios('InMemoryRefreshTokenFamilyStore', (clock) => ({
-	store: new InMemoryRefreshTokenFamilyStore({ clock })
-}));
+} from '../../../../src/lib/stores/refresh-token-family-store.js';
+// The rotation scenarios run over every store, the in-memory one included, in tests/stores (store-suites.ts).
 
 describe('createRefreshTokenFamilyRotation', () => {
 	const store = new InMemoryRefreshTokenFamilyStore();

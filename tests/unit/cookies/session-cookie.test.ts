@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CookieBatch } from '../../src/lib/cookies/cookie-batch.js';
-import { createSealer } from '../../src/lib/cookies/seal.js';
-import { createSessionCookie, type SessionRecord } from '../../src/lib/cookies/session-cookie.js';
-import { resolveSessionOptions, type SessionOptions } from '../../src/lib/cookies/session-options.js';
-import { CookieJar, kitCookies } from '../support/kit-cookies.js';
+import { CookieBatch } from '../../../src/lib/cookies/cookie-batch.js';
+import { createSealer } from '../../../src/lib/cookies/seal.js';
+import { createSessionCookie, type SessionRecord } from '../../../src/lib/cookies/session-cookie.js';
+import { resolveSessionOptions, type SessionOptions } from '../../../src/lib/cookies/session-options.js';
+import { CookieJar, kitCookies } from '../../support/kit-cookies.js';
 
 const SECRET = 'session-secret-session-secret-0001';
 const HTTPS = new URL('https://app.example/dashboard');

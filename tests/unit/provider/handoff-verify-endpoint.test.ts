@@ -3,10 +3,10 @@ import {
 	createHandoffIssuer,
 	createHandoffVerifyEndpoint,
 	type IssuedHandoffTokens
-} from '../../src/lib/provider/index.js';
-import { InMemoryHandoffStateStore } from '../../src/lib/stores/memory-handoff-state-store.js';
-import type { HandoffStateStore } from '../../src/lib/stores/handoff-state-store.js';
-import { base64urlToBytes, bytesToBase64url } from '../../src/lib/crypto/base64url.js';
+} from '../../../src/lib/provider/index.js';
+import { InMemoryHandoffStateStore } from '../../../src/lib/stores/memory-handoff-state-store.js';
+import type { HandoffStateStore } from '../../../src/lib/stores/handoff-state-store.js';
+import { base64urlToBytes, bytesToBase64url } from '../../../src/lib/crypto/base64url.js';
 
 // The endpoint is a Request → Response handler: these tests give it real Fetch API requests (bodies
 // as streams, real headers) and read real responses, the same objects a server adapter passes.

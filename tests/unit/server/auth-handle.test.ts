@@ -1,13 +1,13 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { createAuthHandle, type AuthHandleOptions } from '../../src/lib/server/auth-handle.js';
-import type { ServerAuthContext } from '../../src/lib/types.js';
-import type { AuthErrorInfo } from '../../src/lib/server/http/error-reporter.js';
-import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
-import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
-import { CookieJar } from '../support/kit-cookies.js';
-import { createFakeAs, fakeEvent, type FakeAs } from '../support/oidc-fake-as.js';
+import { createAuthHandle, type AuthHandleOptions } from '../../../src/lib/server/auth-handle.js';
+import type { ServerAuthContext } from '../../../src/lib/types.js';
+import type { AuthErrorInfo } from '../../../src/lib/server/http/error-reporter.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../../src/lib/stores/memory-refresh-token-family-store.js';
+import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../../src/lib/stores/refresh-token-family-store.js';
+import { CookieJar } from '../../support/kit-cookies.js';
+import { createFakeAs, fakeEvent, type FakeAs } from '../../support/oidc-fake-as.js';
 
 const APP = 'https://app.example';
 const SECRET = 'handle-unit-secret-handle-unit-secret-00';

@@ -6,10 +6,10 @@ import {
 	matchesProvider,
 	type TransactionState,
 	type TransactionStoreOptions
-} from '../../src/lib/cookies/transaction-store.js';
-import { createSealer } from '../../src/lib/cookies/seal.js';
-import { randomToken } from '../../src/lib/crypto/base64url.js';
-import { CookieJar, kitCookies } from '../support/kit-cookies.js';
+} from '../../../src/lib/cookies/transaction-store.js';
+import { createSealer } from '../../../src/lib/cookies/seal.js';
+import { randomToken } from '../../../src/lib/crypto/base64url.js';
+import { CookieJar, kitCookies } from '../../support/kit-cookies.js';
 
 const SECRET = 'a'.repeat(32);
 const OTHER_SECRET = 'b'.repeat(32);

@@ -3,13 +3,13 @@ import {
 	createHandoffIssuer,
 	HANDOFF_INLINE_STATE_MAX_BYTES,
 	type HandoffIssuer
-} from '../../src/lib/provider/index.js';
-import { HANDOFF_TOKEN_MAC_LABEL } from '../../src/lib/provider/handoff-token.js';
-import { InMemoryHandoffStateStore } from '../../src/lib/stores/memory-handoff-state-store.js';
-import type { HandoffStateStore } from '../../src/lib/stores/handoff-state-store.js';
-import { bytesToBase64url, base64urlToBytes, utf8 } from '../../src/lib/crypto/base64url.js';
-import { deriveMacKey, type KeyPurpose } from '../../src/lib/crypto/keys.js';
-import { AuthError } from '../../src/lib/errors.js';
+} from '../../../src/lib/provider/index.js';
+import { HANDOFF_TOKEN_MAC_LABEL } from '../../../src/lib/provider/handoff-token.js';
+import { InMemoryHandoffStateStore } from '../../../src/lib/stores/memory-handoff-state-store.js';
+import type { HandoffStateStore } from '../../../src/lib/stores/handoff-state-store.js';
+import { bytesToBase64url, base64urlToBytes, utf8 } from '../../../src/lib/crypto/base64url.js';
+import { deriveMacKey, type KeyPurpose } from '../../../src/lib/crypto/keys.js';
+import { AuthError } from '../../../src/lib/errors.js';
 
 const SECRET = 'handoff-test-secret-handoff-test-secret';
 const OTHER_SECRET = 'another-secret-another-secret-another';

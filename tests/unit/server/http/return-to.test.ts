@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanSelfUrl, safeReturnTo } from '../../src/lib/server/http/return-to.js';
+import { cleanSelfUrl, safeReturnTo } from '../../../../src/lib/server/http/return-to.js';
 
 const ORIGIN = 'https://app.example.com';
 // A fallback other than '/' so a test can tell "fell back" from "kept '/'".

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EncryptJWT, SignJWT, base64url } from 'jose';
-import { createSealer } from '../../src/lib/cookies/seal.js';
-import { deriveEncryptionKey, deriveKeyId } from '../../src/lib/crypto/keys.js';
-import { resolveSecrets } from '../../src/lib/crypto/secret.js';
+import { createSealer } from '../../../src/lib/cookies/seal.js';
+import { deriveEncryptionKey, deriveKeyId } from '../../../src/lib/crypto/keys.js';
+import { resolveSecrets } from '../../../src/lib/crypto/secret.js';
 
 const SECRET = 'a'.repeat(32);
 const OLD = 'b'.repeat(40);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CookieJar, kitCookies } from '../support/kit-cookies.js';
+import { CookieJar, kitCookies } from '../../support/kit-cookies.js';
 
 describe('kit cookie harness', () => {
 	it('serializes what was set and feeds it back through a jar', () => {

@@ -4,9 +4,9 @@ import { compile } from 'svelte/compiler';
 import { render } from 'svelte/server';
 import { get } from 'svelte/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AuthContextState } from '../../src/lib/client/auth-context.js';
-import { publicAuth, type PublicAuth } from '../../src/lib/index.js';
-import type { ServerAuthContext } from '../../src/lib/server/index.js';
+import { AuthContextState } from '../../../src/lib/client/auth-context.js';
+import { publicAuth, type PublicAuth } from '../../../src/lib/index.js';
+import type { ServerAuthContext } from '../../../src/lib/server/index.js';
 
 // The state machine and the store contract run in Node as they are (plain TypeScript). The
 // component-facing behaviour — seed 001's markup, runes getters, the missing-context error — is
@@ -241,7 +241,7 @@ describe('publicAuth', () => {
 // ---------------------------------------------------------------------------------------------
 // Components, compiled for the server and rendered.
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = `${root}.tmp/unit-auth-context-${process.pid}`;
 const entry = `${root}src/lib/index.ts`;
 

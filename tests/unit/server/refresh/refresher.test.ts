@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
-import type { SharedOptions } from '../../src/lib/server/config/shared-config.js';
-import { createRefresher } from '../../src/lib/server/refresh/refresher.js';
-import type { StoredTokenSet } from '../../src/lib/server/refresh/token-vault.js';
-import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
-import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
-import { createFakeAs, json, type FakeAs } from '../support/oidc-fake-as.js';
-import { testRuntime } from '../support/runtime.js';
+import type { SessionRecord } from '../../../../src/lib/cookies/session-cookie.js';
+import type { SharedOptions } from '../../../../src/lib/server/config/shared-config.js';
+import { createRefresher } from '../../../../src/lib/server/refresh/refresher.js';
+import type { StoredTokenSet } from '../../../../src/lib/server/refresh/token-vault.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../../../src/lib/stores/memory-refresh-token-family-store.js';
+import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../../../src/lib/stores/refresh-token-family-store.js';
+import { createFakeAs, json, type FakeAs } from '../../../support/oidc-fake-as.js';
+import { testRuntime } from '../../../support/runtime.js';
 
 const SECRET = 'refresh-unit-secret-refresh-unit-secret-0';
 

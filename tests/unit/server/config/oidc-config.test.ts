@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAuthHandle, type AuthHandleOptions } from '../../src/lib/server/auth-handle.js';
-import { createFakeAs } from '../support/oidc-fake-as.js';
+import { createAuthHandle, type AuthHandleOptions } from '../../../../src/lib/server/auth-handle.js';
+import { createFakeAs } from '../../../support/oidc-fake-as.js';
 
 // The package reads "production" from import.meta.env.DEV / NODE_ENV; this file runs as production.
 const mode = vi.hoisted(() => ({ development: false }));
-vi.mock('../../src/lib/environment.js', async (original) => ({
-	...(await original<typeof import('../../src/lib/environment.js')>()),
+vi.mock('../../../../src/lib/environment.js', async (original) => ({
+	...(await original<typeof import('../../../../src/lib/environment.js')>()),
 	isDevelopment: () => mode.development
 }));
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
-import { createSessionRevocation } from '../../src/lib/server/session/session-revocation.js';
-import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
+import type { SessionRecord } from '../../../../src/lib/cookies/session-cookie.js';
+import { createSessionRevocation } from '../../../../src/lib/server/session/session-revocation.js';
+import { InMemoryRefreshTokenFamilyStore } from '../../../../src/lib/stores/memory-refresh-token-family-store.js';
 
 const ISS = 'https://idp.example';
 

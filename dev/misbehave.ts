@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 /**
- * Hooks that make the dev IdP misbehave on purpose, for attack tests (SECURITY.md §4: the local
+ * Hooks that make the dev IdP misbehave on purpose, for attack tests (docs/SECURITY.md §4: the local
  * substitute for the OpenID Foundation's RP conformance modules). Read at request time: assign
  * `idp.misbehave.onTokenResponse = …` in a test and reset it with `idp.misbehave = {}` afterwards.
  */

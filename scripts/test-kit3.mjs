@@ -3,7 +3,7 @@
 // SvelteKit 3 needs Node ≥ 22.17 and rejects svelte.config.js, so this runs in an isolated copy of the
 // project (.tools/kit3/, git-ignored and outside the root tsconfig's include, so `npm run check` never
 // sees it) with:
-//   - Node 22 from npm's `node` package in .tools/ (TOOLCHAIN.md), first on PATH for every step;
+//   - Node 22 from npm's `node` package in .tools/ (docs/SVELTEKIT-FACTS.md), first on PATH for every step;
 //   - package.json devDependencies with @sveltejs/kit 3.x and @sveltejs/adapter-node 6.x swapped in;
 //   - the Kit 3 config layout generated from ours: svelte.config.js becomes the options of the
 //     `sveltekit({ ... })` Vite plugin (Kit 3 throws `config_file_unsupported` on svelte.config.js).
@@ -243,7 +243,7 @@ if (!installed) finish();
 const node = (scriptArgs, options = {}) => sh(node22, scriptArgs, { ...options, env: { ...env22, ...options.env } });
 
 step('scan', 'scan: nothing only one major accepts', () => {
-	// What SvelteKit 2 and 3 disagree on (TOOLCHAIN.md). The package (src/lib) must avoid all of it; the
+	// What SvelteKit 2 and 3 disagree on (docs/SVELTEKIT-FACTS.md). The package (src/lib) must avoid all of it; the
 	// demo (src/routes) must at least build on both.
 	const rules = [
 		{ where: 'src', re: /['"]\$app\/stores['"]/, why: '$app/stores is removed in Kit 3 (use $app/state)' },

@@ -1,6 +1,6 @@
 // Loaded by hooks.server.ts only when SSO_TRACE_FILE is set (a build made with SSO_TRACING=1): an
 // OpenTelemetry tracer provider whose exporter appends every finished span to that file as a JSON
-// line, so a test can read exactly what a trace backend would receive (SECURITY.md H13).
+// line, so a test can read exactly what a trace backend would receive (docs/SECURITY.md H13).
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { appendFileSync } from 'node:fs';

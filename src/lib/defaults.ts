@@ -14,7 +14,7 @@ export const DEFAULTS = Object.freeze({
 		path: '/'
 	}),
 	session: Object.freeze({
-		/** `__Host-` on https: a sibling subdomain cannot set or overwrite it (SECURITY.md S5). */
+		/** `__Host-` on https: a sibling subdomain cannot set or overwrite it (docs/SECURITY.md S5). */
 		cookieName: 'sso',
 		/** Seed 001: 7 days. The absolute lifetime, enforced from the sealed claims (S2). */
 		maxAge: 7 * 24 * 60 * 60,

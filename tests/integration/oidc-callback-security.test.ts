@@ -17,7 +17,7 @@ import {
 	type OidcStack
 } from '../support/oidc-stack.js';
 
-// SECURITY.md C1–C15 and I1–I10 against the production build and the dev IdP (misbehaving where a row
+// docs/SECURITY.md C1–C15 and I1–I10 against the production build and the dev IdP (misbehaving where a row
 // needs it). Each attack is shown rejected, and the same request without the attack accepted.
 let stack: OidcStack;
 beforeAll(async () => {

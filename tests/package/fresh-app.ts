@@ -115,7 +115,7 @@ export async function createFreshApp(work: string, pkg: PackedPackage, timings: 
 	// adapter-node is the one the project tests with (adapter-node 5 for SvelteKit 2).
 	app.devDependencies['@sveltejs/adapter-node'] = rootManifest.devDependencies['@sveltejs/adapter-node'];
 	app.dependencies = { [pkg.manifest.name]: `file:../${pkg.tarball.split('/').pop()}` };
-	// TOOLCHAIN.md's npm trap: adapter-node 5 pulls a rollup whose platform packages are missing from
+	// docs/SVELTEKIT-FACTS.md's npm trap: adapter-node 5 pulls a rollup whose platform packages are missing from
 	// the registry; the project pins the override, and so must an app that installs adapter-node 5.
 	app.overrides = { ...app.overrides, ...rootManifest.overrides };
 	writeFileSync(appManifestPath, JSON.stringify(app, null, '\t') + '\n');

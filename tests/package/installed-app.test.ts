@@ -1,4 +1,4 @@
-// Ship what you tested (STYLE.md §11, issue 2 and issue 6 item 4): the packed tarball, installed into a
+// Ship what you tested: the packed tarball, installed into a
 // fresh SvelteKit app with seed 001's complete example, built for production with adapter-node, and
 // driven over HTTP against the dev IdP. It proves the artifact, not the source. The package must be
 // bundled by Vite together with the app's own @sveltejs/kit and svelte (its `svelte` export condition,

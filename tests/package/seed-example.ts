@@ -1,4 +1,4 @@
-// Seed 001's "Complete Example" (/work/shared/seeds/001_*.txt: hooks, app.d.ts, protected route,
+// Seed 001's "Complete Example" (docs/CONTRACTS.md seed 001: hooks, app.d.ts, protected route,
 // dashboard component, login page, and the "Manual Token Verification" /callback route), as a newcomer
 // would paste it into a fresh app. Kept verbatim except where marked `ADAPTED:`; every adaptation says
 // why. Indentation is restored (the seed's extraction lost it); no other whitespace changes.

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The installed-package test (STYLE.md §11, "ship what you tested"): packs the package, installs the
+// The installed-package test ("ship what you tested"): packs the package, installs the
 // tarball into a fresh SvelteKit app, builds it for production and drives it over HTTP against the dev
 // IdP. A project of its own, outside the root config, because it needs the registry (or npm's cache)
 // and takes a minute: `vitest run --config tests/package/vitest.config.ts`. global-setup.ts packs and

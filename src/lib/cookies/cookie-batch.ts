@@ -19,7 +19,7 @@ interface CookieWrite {
 /**
  * The cookie writes of one request, collected before they are applied. SvelteKit adds cookies set
  * through `event.cookies` only to responses made by `resolve()` or to a thrown redirect; a hook that
- * answers with its own Response must serialize them itself (TOOLCHAIN.md). Collecting them first
+ * answers with its own Response must serialize them itself (docs/SVELTEKIT-FACTS.md §1). Collecting them first
  * lets one code path serve both.
  */
 export class CookieBatch {

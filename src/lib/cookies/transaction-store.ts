@@ -149,7 +149,7 @@ const KNOWN_OPTIONS = new Set([
 const KNOWN_COOKIE_OPTIONS = new Set(['prefix', 'sameSite', 'secure', 'path', 'domain', 'maxAge']);
 
 // Every value get() returns is registered here, so code that finishes a login can insist on a
-// transaction that was really read from a sealed cookie (STYLE.md §7), not one assembled by hand.
+// transaction that was really read from a sealed cookie (a value only `get()` returns can finish a login), not one assembled by hand.
 const opened = new WeakSet<object>();
 
 /**

@@ -40,7 +40,7 @@ class Rejected extends Error {
 
 /**
  * Finishes a sign-in on a callback path: every check that needs no network runs first, and every
- * C-row failure is rejected before the token request (SECURITY.md §1). The transaction cookie named
+ * C-row failure is rejected before the token request (docs/SECURITY.md §1). The transaction cookie named
  * by `state` is deleted whatever happens (T5); every answer is 303 (or 400 for a malformed request)
  * with `Cache-Control: no-store` and `Referrer-Policy: no-referrer` (C15).
  */
@@ -93,7 +93,7 @@ function parseCallback(url: URL): URLSearchParams {
 	for (const name of SINGLE) {
 		if (params.getAll(name).length > 1) throw new Rejected('invalid_request', `"${name}" is repeated in the callback`, 400);
 	}
-	// oauth4webapi accepts a response without `code` (SECURITY.md C11); so does nothing here.
+	// oauth4webapi accepts a response without `code` (docs/SECURITY.md C11); so does nothing here.
 	if (!params.has('code') && !params.has('error')) throw new Rejected('invalid_request', 'the callback has neither code nor error', 400);
 	return params;
 }

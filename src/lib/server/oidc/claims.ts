@@ -60,7 +60,7 @@ function audiences(value: unknown): string[] | null {
 /**
  * OIDC Core §12.2: a refreshed ID token must name the same issuer, subject and audience as the one the
  * session started with, and, when both carry one, the same `auth_time` and `azp`. oauth4webapi 3.8.8
- * does not compare them (SECURITY.md I9, R5). Returns the first claim that differs, or null.
+ * does not compare them (docs/SECURITY.md I9, R5). Returns the first claim that differs, or null.
  */
 export function refreshedIdTokenMismatch(
 	original: { iss: string; sub: string; claims: Record<string, unknown> | null },

@@ -41,7 +41,7 @@ function utf8String(bytes: number): string {
 }
 
 /**
- * The behaviour every {@link HandoffStateStore} must show (seed 000; SECURITY.md K2, K3, K5), as a
+ * The behaviour every {@link HandoffStateStore} must show (seed 000; docs/SECURITY.md K2, K3, K5), as a
  * vitest suite: round trip, one-shot `getAndDelete`, TTL expiry, exactly one winner among 20 concurrent
  * `getAndDelete` calls, the two-phase `get` then `delete` (when the store has them), isolation of the
  * stored state from the objects passed in and out, exact round trip of multi-byte UTF-8 and of strings

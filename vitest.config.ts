@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers : pure unit tests, store contract suites against the real Redis and
+// Three layers: pure unit tests, store contract suites against the real Redis and
 // PostgreSQL on loopback, and integration tests over HTTP against production builds and the dev IdP.
 export default defineConfig({
 	test: {

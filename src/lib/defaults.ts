@@ -23,6 +23,18 @@ export const DEFAULTS = Object.freeze({
 		/** Re-seal at most this often on plain reads: every re-seal costs a Set-Cookie and an encryption. */
 		rollingInterval: 5 * 60
 	}),
+	transaction: Object.freeze({
+		/** Seed 003: a transaction cookie lives an hour. */
+		maxAgeSeconds: 3600,
+		/** Seed 003: parallel transactions kept per browser; the oldest are deleted beyond this. */
+		maxTransactions: 5
+	}),
+	stores: Object.freeze({
+		/** The in-memory handoff-state store's bound: the oldest entries are evicted beyond it. */
+		memoryMaxEntries: 10_000,
+		/** How often the in-memory handoff-state store sweeps expired entries. */
+		memorySweepIntervalMs: 60_000
+	}),
 	cookie: Object.freeze({
 		/** Browsers keep 4096 bytes of name + value + attributes per cookie (RFC 6265 §6.1; S7). */
 		maxSetCookieBytes: 4096,

@@ -242,7 +242,7 @@ export class TransactionStore {
 			secure,
 			path = DEFAULTS.cookieAttributes.path,
 			domain,
-			maxAge = 3600
+			maxAge = DEFAULTS.transaction.maxAgeSeconds
 		} = cookieOptions;
 		if (explicitPrefix !== undefined && (typeof explicitPrefix !== 'string' || explicitPrefix.length === 0 || explicitPrefix.length > 64 || !TOKEN_PATTERN.test(explicitPrefix))) {
 			throw fail('cookieOptions.prefix', 'must be 1–64 cookie-name (RFC 9110 token) characters');
@@ -263,7 +263,7 @@ export class TransactionStore {
 
 		const parallel = options.enableParallelTransactions ?? true;
 		if (typeof parallel !== 'boolean') throw fail('enableParallelTransactions', 'must be a boolean');
-		const maxTransactions = options.maxTransactions ?? 5;
+		const maxTransactions = options.maxTransactions ?? DEFAULTS.transaction.maxTransactions;
 		if (typeof maxTransactions !== 'number' || !Number.isInteger(maxTransactions) || maxTransactions < 1) {
 			throw fail('maxTransactions', 'must be an integer of at least 1');
 		}

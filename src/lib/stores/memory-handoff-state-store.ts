@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../defaults.js';
 import { systemClock, type Clock } from '../clock.js';
 import { misuse } from '../errors.js';
 import { functionOption, integerOption } from '../option-checks.js';
@@ -61,7 +62,7 @@ export class InMemoryHandoffStateStore implements HandoffStateStore {
 	#earliestExpiryMs = Number.POSITIVE_INFINITY;
 
 	constructor(options: InMemoryHandoffStateStoreOptions = {}) {
-		const { clock = systemClock, maxEntries = 10_000, sweepIntervalMs = 60_000 } = options;
+		const { clock = systemClock, maxEntries = DEFAULTS.stores.memoryMaxEntries, sweepIntervalMs = DEFAULTS.stores.memorySweepIntervalMs } = options;
 		functionOption('InMemoryHandoffStateStore', 'clock', clock);
 		integerOption('InMemoryHandoffStateStore', 'maxEntries', maxEntries, 0, 1);
 		if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {

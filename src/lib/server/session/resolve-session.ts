@@ -3,7 +3,7 @@ import { CookieBatch } from '../../cookies/cookie-batch.js';
 import type { SessionRead, SessionRecord } from '../../cookies/session-cookie.js';
 import { DEFAULTS } from '../../defaults.js';
 import type { ServerAuthContext, SignedInAuth } from '../../types.js';
-import { SIGNED_OUT } from '../auth-context.js';
+import { SIGNED_OUT } from './signed-out.js';
 import { withNoStore } from '../http/responses.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { takeHandoffResult } from './handoff-result.js';

@@ -1,4 +1,4 @@
-import type { SignedOutAuth } from '../types.js';
+import type { SignedOutAuth } from '../../types.js';
 
 /** The one signed-out value. */
 export const SIGNED_OUT: SignedOutAuth = Object.freeze({

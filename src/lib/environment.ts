@@ -1,5 +1,5 @@
-// Runtime facts read without `node:` imports or `$env`, so the package runs on Node, Deno, Bun and
-// edge runtimes alike.
+// Facts about the JavaScript environment (development or production, environment variables), read
+// without `node:` imports or `$env`, so the package runs on Node, Deno, Bun and edge runtimes alike.
 
 interface ProcessLike {
 	env?: Record<string, string | undefined>;

@@ -11,10 +11,10 @@ export const OTHER_SECRET = 'unit-test-secret-unit-test-secret-000002';
 
 export interface FakeEventInit {
 	method?: string;
-	headers?: Record<string, string>;
+	headers?: HeadersInit;
 	/** The raw Cookie header the request carries. */
 	cookie?: string;
-	body?: BodyInit;
+	body?: BodyInit | null;
 	locals?: Record<PropertyKey, unknown>;
 	/** SvelteKit's tracing object, for trace-scrub tests. */
 	tracing?: unknown;
@@ -26,7 +26,7 @@ export type FakeEvent = RequestEvent & { kit: KitCookies; headersSet: Record<str
 export function fakeEvent(url: string, init: FakeEventInit = {}): FakeEvent {
 	const headers = new Headers(init.headers);
 	if (init.cookie) headers.set('cookie', init.cookie);
-	const request = new Request(url, { method: init.method ?? 'GET', headers, ...(init.body === undefined ? {} : { body: init.body }) });
+	const request = new Request(url, { method: init.method ?? 'GET', headers, ...(init.body === undefined || init.body === null ? {} : { body: init.body }) });
 	const kit = kitCookies(url, init.cookie ?? '');
 	const headersSet: Record<string, string> = {};
 	return {
@@ -34,6 +34,8 @@ export function fakeEvent(url: string, init: FakeEventInit = {}): FakeEvent {
 		request,
 		cookies: kit.cookies,
 		locals: init.locals ?? {},
+		params: {},
+		route: { id: null },
 		setHeaders: (h: Record<string, string>) => {
 			for (const [k, v] of Object.entries(h)) {
 				if (k.toLowerCase() in headersSet) throw new Error(`"${k}" header is already set`);

@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { RequestEvent } from '@sveltejs/kit';
-import { kitCookies, type KitCookies } from './kit-cookies.js';
+import { fakeEvent as sharedFakeEvent } from './fake-event.js';
+import type { KitCookies } from './kit-cookies.js';
 
 /**
  * An authorization server in a function: the `fetch` handed to `createAuthHandle({ fetch })` in unit
@@ -156,12 +157,8 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
 	});
 }
 
-/** A RequestEvent good enough for one handle: SvelteKit's real cookies, a URL, a request, locals. */
+/** A RequestEvent good enough for one handle (the one fake event of tests/support/fake-event.ts). */
 export function fakeEvent(url: string, init: RequestInit & { cookie?: string } = {}): { event: RequestEvent; kit: KitCookies } {
-	const headers = new Headers(init.headers);
-	if (init.cookie) headers.set('cookie', init.cookie);
-	const request = new Request(url, { ...init, headers });
-	const kit = kitCookies(url, init.cookie ?? '');
-	const event = { url: new URL(url), request, cookies: kit.cookies, locals: {}, params: {}, route: { id: null } } as unknown as RequestEvent;
-	return { event, kit };
+	const event = sharedFakeEvent(url, { method: init.method, headers: init.headers, cookie: init.cookie, body: init.body });
+	return { event, kit: event.kit };
 }

@@ -4,8 +4,9 @@ import { createSealer } from '../../../src/lib/cookies/seal.js';
 import { createSessionCookie, type SessionRecord } from '../../../src/lib/cookies/session-cookie.js';
 import { resolveSessionOptions, type SessionOptions } from '../../../src/lib/cookies/session-options.js';
 import { CookieJar, kitCookies } from '../../support/kit-cookies.js';
+import { TEST_SECRET } from '../../support/fake-event.js';
 
-const SECRET = 'session-secret-session-secret-0001';
+const SECRET = TEST_SECRET;
 const HTTPS = new URL('https://app.example/dashboard');
 const HTTP_LOOPBACK = new URL('http://127.0.0.1:5173/dashboard');
 

@@ -10,8 +10,9 @@ import {
 import { createSealer } from '../../../src/lib/cookies/seal.js';
 import { randomToken } from '../../../src/lib/crypto/base64url.js';
 import { CookieJar, kitCookies } from '../../support/kit-cookies.js';
+import { TEST_SECRET } from '../../support/fake-event.js';
 
-const SECRET = 'a'.repeat(32);
+const SECRET = TEST_SECRET;
 const OTHER_SECRET = 'b'.repeat(32);
 const APP = 'https://app.example.com';
 const PROVIDER = {

@@ -10,8 +10,9 @@ import type { HandoffStateStore } from '../../../src/lib/stores/handoff-state-st
 import { bytesToBase64url, base64urlToBytes, utf8 } from '../../../src/lib/crypto/base64url.js';
 import { deriveMacKey, type KeyPurpose } from '../../../src/lib/crypto/keys.js';
 import { AuthError } from '../../../src/lib/errors.js';
+import { TEST_SECRET } from '../../support/fake-event.js';
 
-const SECRET = 'handoff-test-secret-handoff-test-secret';
+const SECRET = TEST_SECRET;
 const OTHER_SECRET = 'another-secret-another-secret-another';
 const ISSUER = 'http://127.0.0.1:4000';
 const T0 = 1_800_000_000_000;

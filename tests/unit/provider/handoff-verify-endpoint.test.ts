@@ -7,11 +7,12 @@ import {
 import { InMemoryHandoffStateStore } from '../../../src/lib/stores/memory-handoff-state-store.js';
 import type { HandoffStateStore } from '../../../src/lib/stores/handoff-state-store.js';
 import { base64urlToBytes, bytesToBase64url } from '../../../src/lib/crypto/base64url.js';
+import { TEST_SECRET } from '../../support/fake-event.js';
 
 // The endpoint is a Request → Response handler: these tests give it real Fetch API requests (bodies
 // as streams, real headers) and read real responses, the same objects a server adapter passes.
 
-const SECRET = 'handoff-test-secret-handoff-test-secret';
+const SECRET = TEST_SECRET;
 const ISSUER = 'http://127.0.0.1:4000';
 const URL_ = `${ISSUER}/auth/external/handoff/verify`;
 const APP_SECRET = 'app-secret-app-secret-app-secret-0000';

@@ -8,9 +8,10 @@ import { InMemoryRefreshTokenFamilyStore } from '../../../src/lib/stores/memory-
 import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../../src/lib/stores/refresh-token-family-store.js';
 import { CookieJar } from '../../support/kit-cookies.js';
 import { createFakeAs, fakeEvent, type FakeAs } from '../../support/oidc-fake-as.js';
+import { TEST_SECRET } from '../../support/fake-event.js';
 
 const APP = 'https://app.example';
-const SECRET = 'handle-unit-secret-handle-unit-secret-00';
+const SECRET = TEST_SECRET;
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 type Options = Partial<AuthHandleOptions>;

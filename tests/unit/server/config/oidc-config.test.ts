@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthHandle, type AuthHandleOptions } from '../../../../src/lib/server/auth-handle.js';
 import { createFakeAs } from '../../../support/oidc-fake-as.js';
+import { TEST_SECRET } from '../../../support/fake-event.js';
 
 // The package reads "production" from import.meta.env.DEV / NODE_ENV; this file runs as production.
 const mode = vi.hoisted(() => ({ development: false }));
@@ -15,7 +16,7 @@ afterEach(() => {
 // Warnings are once per process: collect them all.
 const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
 
-const SECRET = 'options-unit-secret-options-unit-secret-0';
+const SECRET = TEST_SECRET;
 const base: AuthHandleOptions = { issuer: 'https://idp.example', clientId: 'app', origin: 'https://app.example', secret: SECRET };
 
 function fails(options: Partial<AuthHandleOptions> & Record<string, unknown>, message: RegExp) {

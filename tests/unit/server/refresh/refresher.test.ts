@@ -7,8 +7,9 @@ import { InMemoryRefreshTokenFamilyStore } from '../../../../src/lib/stores/memo
 import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../../../src/lib/stores/refresh-token-family-store.js';
 import { createFakeAs, json, type FakeAs } from '../../../support/oidc-fake-as.js';
 import { testRuntime } from '../../../support/runtime.js';
+import { TEST_SECRET } from '../../../support/fake-event.js';
 
-const SECRET = 'refresh-unit-secret-refresh-unit-secret-0';
+const SECRET = TEST_SECRET;
 
 function clockAt(start = Date.now()) {
 	const c = { now: start, fn: () => c.now };

@@ -15,7 +15,9 @@ export default function setup() {
 		return;
 	}
 	const base = `.tmp/run-${process.pid}`;
-	const env = { ...process.env, SSO_KIT_OUT: `${base}/kit`, SSO_BUILD_OUT: `${base}/build` };
+	// A production build, as apps ship: vitest runs with NODE_ENV=test, and Vite would otherwise make a
+	// development build in which the SDK applies its development rules (import.meta.env.DEV).
+	const env = { ...process.env, NODE_ENV: 'production', SSO_KIT_OUT: `${base}/kit`, SSO_BUILD_OUT: `${base}/build` };
 	execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit', env });
 	process.env.SSO_TEST_BUILD = `${base}/build`;
 	return () => {

@@ -356,3 +356,92 @@ describe('back-channel logout through the hook', () => {
 		expect(huge.response.status).toBe(400);
 	});
 });
+
+describe('the configured origin, never the request host (C14)', () => {
+	const forged = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' };
+
+	it('builds the redirect URI, the return target and the error location from options.origin whatever Host says', async () => {
+		const { handle, as } = await setup();
+		const { event } = fakeEvent('http://evil.example/auth/login?returnTo=%2Fdashboard', { headers: forged });
+		const login = await handle({ event, resolve: async () => new Response('page') });
+		const location = new URL(login.headers.get('location')!);
+		expect(location.origin).toBe(new URL(as.issuer).origin);
+		expect(location.searchParams.get('redirect_uri')).toBe(`${APP}/auth/callback`);
+
+		// A callback that fails lands on the app's own error page, not on the forged host.
+		const { event: callback } = fakeEvent('http://evil.example/auth/callback?code=c&state=unknown', { headers: forged });
+		const failed = await handle({ event: callback, resolve: async () => new Response('page') });
+		expect(failed.headers.get('location')).toBe('/login?error=invalid_state');
+	});
+
+	it('refuses a sign-out whose Origin matches only the forged host', async () => {
+		const { handle } = await setup();
+		const { event } = fakeEvent('http://evil.example/auth/logout', { method: 'POST', headers: { ...forged, origin: 'http://evil.example' } });
+		expect((await handle({ event, resolve: async () => new Response('page') })).status).toBe(403);
+		const { event: own } = fakeEvent('http://evil.example/auth/logout', { method: 'POST', headers: { ...forged, origin: APP } });
+		expect((await handle({ event: own, resolve: async () => new Response('page') })).status).toBe(303);
+	});
+
+	it('writes session cookies for the configured origin, not for the request host', async () => {
+		const { handle, as } = await setup();
+		const jar = new CookieJar();
+		// Plain http on loopback would make cookies without Secure if the request decided.
+		const local = { host: '127.0.0.1:8080' };
+		const { event: start, kit } = fakeEvent('http://127.0.0.1:8080/auth/login', { headers: local });
+		const login = await handle({ event: start, resolve: async () => new Response('page') });
+		jar.apply([...login.headers.getSetCookie(), ...kit.setCookies()]);
+		// The transaction cookie is __Host- (https origin) although the request came over http.
+		expect(jar.header()).toMatch(/^__Host-txn_/);
+		const location = new URL(login.headers.get('location')!);
+		const query = new URLSearchParams({ code: as.issueCode(location.href), state: location.searchParams.get('state')!, iss: as.issuer });
+		const { event: back, kit: backKit } = fakeEvent(`http://127.0.0.1:8080/auth/callback?${query}`, { headers: local, cookie: jar.header() });
+		const done = await handle({ event: back, resolve: async () => new Response('page') });
+		const cookies = [...done.headers.getSetCookie(), ...backKit.setCookies()];
+		expect(cookies.some((c) => c.startsWith('__Host-sso=') && /Secure/.test(c))).toBe(true);
+	});
+});
+
+describe('ID token checks oauth4webapi leaves to the SDK', () => {
+	async function callbackWith(claims: Record<string, unknown>) {
+		const env = await setup();
+		const login = await env.call('/auth/login?returnTo=%2Fdashboard');
+		const location = new URL(login.response.headers.get('location')!);
+		const now = Math.floor(env.clock.now / 1000);
+		const idToken = await env.as.sign({ iss: env.as.issuer, sub: 'alice', aud: 'app', iat: now, exp: now + 600, nonce: location.searchParams.get('nonce'), ...claims });
+		env.as.tokenResponses.push(() => Response.json({ access_token: 'at', token_type: 'Bearer', expires_in: 60, id_token: idToken }));
+		const query = new URLSearchParams({ code: env.as.issueCode(location.href), state: location.searchParams.get('state')!, iss: env.as.issuer });
+		return env.call(`/auth/callback?${query}`);
+	}
+
+	it('refuses an ID token whose azp names another client, with one audience (I3)', async () => {
+		const refused = await callbackWith({ azp: 'other-app' });
+		expect(refused.response.headers.get('location')).toBe('/login?error=invalid_token');
+		expect(sessionWritten(refused.setCookies)).toBe(false);
+		const accepted = await callbackWith({ azp: 'app' });
+		expect(accepted.response.headers.get('location')).toBe('/dashboard');
+		expect(sessionWritten(accepted.setCookies)).toBe(true);
+	});
+});
+
+describe('secret rotation through the hook (S4)', () => {
+	it('re-issues a session sealed under the previous secret under the current one, once', async () => {
+		const { mintSessionCookie } = await import('../../../src/lib/testing/session-minter.js');
+		const { createSealer } = await import('../../../src/lib/cookies/seal.js');
+		const { OTHER_SECRET } = await import('../../support/fake-event.js');
+		const env = await setup({ secret: [TEST_SECRET, OTHER_SECRET] });
+		const old = await mintSessionCookie({ secret: OTHER_SECRET, user: { id: 'alice' }, url: APP });
+		env.jar.apply(Object.entries(old.cookies).map(([name, value]) => `${name}=${value}`));
+		const first = await env.call('/page');
+		expect(first.auth?.isAuthenticated).toBe(true);
+		const reissued = first.setCookies.find((c) => c.startsWith('__Host-sso=') && !/Max-Age=0/.test(c));
+		expect(reissued).toBeDefined();
+		const value = reissued!.split(';')[0].slice('__Host-sso='.length);
+		const opened = await createSealer({ secrets: [TEST_SECRET], purpose: 'session', clock: () => env.clock.now }).open(value);
+		expect(opened).not.toBeNull();
+		expect(opened!.stale).toBe(false);
+		// The re-issued cookie needs nothing more: the next request writes no cookie.
+		const second = await env.call('/page');
+		expect(second.auth?.isAuthenticated).toBe(true);
+		expect(second.setCookies.filter((c) => c.includes('sso'))).toEqual([]);
+	});
+});

@@ -33,7 +33,16 @@ export const DEFAULTS = Object.freeze({
 		/** The in-memory handoff-state store's bound: the oldest entries are evicted beyond it. */
 		memoryMaxEntries: 10_000,
 		/** How often the in-memory handoff-state store sweeps expired entries. */
-		memorySweepIntervalMs: 60_000
+		memorySweepIntervalMs: 60_000,
+		/**
+		 * The in-memory family store's bound on families and logout records (X1): every sign-in with a
+		 * refresh token keeps one for the session's lifetime, so without a bound a loop of sign-ins
+		 * grows the heap. Beyond it: expired entries first, then revoked families and logout records,
+		 * then the least recently used live family.
+		 */
+		memoryFamilyMaxEntries: 50_000,
+		/** The same store's bound on the bytes it holds (its strings plus a fixed overhead per entry, an estimate). */
+		memoryFamilyMaxBytes: 64 * 1024 * 1024
 	}),
 	cookie: Object.freeze({
 		/** Browsers keep 4096 bytes of name + value + attributes per cookie (RFC 6265 §6.1; S7). */

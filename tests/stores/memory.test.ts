@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryHandoffStateStore } from '../../src/lib/stores/memory-handoff-state-store.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
 import {
@@ -182,5 +182,139 @@ describe('InMemoryRefreshTokenFamilyStore', () => {
 			.catch((e) => e);
 		expect(error).toBeInstanceOf(RefreshTokenStorageError);
 		expect(error).toMatchObject({ name: 'RefreshTokenStorageError', reason: 'expired-at-issue' });
+	});
+
+	describe('bounded by maxEntries and maxBytes (docs/SECURITY.md X1)', () => {
+		afterEach(() => vi.restoreAllMocks());
+
+		it('a loop of sign-ins cannot grow it past maxEntries', async () => {
+			const clock = manualClock();
+			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxEntries: 100 });
+			vi.spyOn(console, 'warn').mockImplementation(() => {});
+			const ids: string[] = [];
+			for (let i = 0; i < 1_000; i++) {
+				const f = family(clock, { expiresAtMs: clock() + 7 * 86_400_000 });
+				ids.push(f.familyId);
+				await store.registerFamily(f);
+				expect(store.size).toBeLessThanOrEqual(100);
+			}
+			expect(store.size).toBe(100);
+			// The newest sign-ins are the ones kept.
+			expect(await store.findFamily(ids.at(-1)!)).not.toBeNull();
+			expect(await store.findFamily(ids[0])).toBeNull();
+		});
+
+		it('a loop of sign-ins cannot grow it past maxBytes', async () => {
+			const clock = manualClock();
+			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxBytes: 45_000 });
+			vi.spyOn(console, 'warn').mockImplementation(() => {});
+			const big = 'x'.repeat(10_000);
+			for (let i = 0; i < 50; i++) await store.registerFamily(family(clock, { payload: big }));
+			// Four families of about 10 kB each fit in 45 kB, a fifth does not.
+			expect(store.size).toBe(4);
+		});
+
+		it('evicts expired families before anything else when full', async () => {
+			const clock = manualClock();
+			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxEntries: 3 });
+			const live = family(clock, { expiresAtMs: clock() + 3_600_000 });
+			const revoked = family(clock, { revokedAtMs: clock(), expiresAtMs: clock() + 3_600_000 });
+			const shortLived = family(clock, { expiresAtMs: clock() + 1_000 });
+			for (const f of [live, revoked, shortLived]) await store.registerFamily(f);
+			clock.advance(1_000); // shortLived expired; the periodic sweep is not due yet
+			await store.registerFamily(family(clock, { expiresAtMs: clock() + 3_600_000 }));
+			expect(store.size).toBe(3);
+			expect(await store.findFamily(live.familyId)).toEqual(live);
+			expect(await store.findFamily(revoked.familyId)).toEqual(revoked);
+		});
+
+		it('evicts revoked families and logout records before any live family', async () => {
+			const clock = manualClock();
+			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxEntries: 4 });
+			const hour = { expiresAtMs: clock() + 3_600_000 };
+			const oldLive = family(clock, hour);
+			const signedOut = family(clock, hour);
+			const logoutRecord = family(clock, { ...hour, familyId: 'bcl.sid.abc', payload: '', revokedAtMs: clock() });
+			const live = family(clock, hour);
+			for (const f of [oldLive, signedOut, logoutRecord, live]) await store.registerFamily(f);
+			await store.updateFamily(signedOut.familyId, (current) => ({ ...current, revokedAtMs: clock() }));
+
+			await store.registerFamily(family(clock, hour));
+			await store.registerFamily(family(clock, hour));
+			expect(store.size).toBe(4);
+			expect(await store.findFamily(signedOut.familyId)).toBeNull();
+			expect(await store.findFamily(logoutRecord.familyId)).toBeNull();
+			expect(await store.findFamily(oldLive.familyId)).toEqual(oldLive);
+			expect(await store.findFamily(live.familyId)).toEqual(live);
+		});
+
+		it('evicts the least recently used live family once only live families are left', async () => {
+			const clock = manualClock();
+			vi.spyOn(console, 'warn').mockImplementation(() => {});
+			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxEntries: 3 });
+			const [a, b, c] = [family(clock), family(clock), family(clock)];
+			for (const f of [a, b, c]) await store.registerFamily(f);
+			await store.findFamily(a.familyId); // a session check: a is now the most recently used
+			await store.updateFamily(b.familyId, (current) => ({ ...current, lease: { id: 'l', expiresAtMs: clock() + 10 } }));
+			const d = family(clock);
+			await store.registerFamily(d);
+			expect(await store.findFamily(c.familyId)).toBeNull();
+			for (const kept of [a, b, d]) expect(await store.findFamily(kept.familyId)).not.toBeNull();
+		});
+
+		it('keeps under maxBytes when a rotation grows a family, never evicting the family being updated', async () => {
+			const clock = manualClock();
+			vi.spyOn(console, 'warn').mockImplementation(() => {});
+			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxBytes: 45_000 });
+			const big = 'x'.repeat(10_000);
+			const [a, b, c, d] = [0, 1, 2, 3].map(() => family(clock, { payload: big }));
+			for (const f of [a, b, c, d]) await store.registerFamily(f);
+			expect(store.size).toBe(4);
+			// A rotation keeps the previous payload beside the new one: d grows to about 20 kB.
+			const result = await store.updateFamily(d.familyId, (current) => ({
+				...current,
+				generation: 1,
+				previousPayload: current.payload,
+				payload: 'y'.repeat(10_000)
+			}));
+			expect(result.outcome).toBe('committed');
+			expect(store.size).toBe(3);
+			expect(await store.findFamily(a.familyId)).toBeNull();
+			expect(await store.findFamily(d.familyId)).toMatchObject({ generation: 1 });
+		});
+
+		it('warns once per process that it is full and to use Redis or PostgreSQL when it evicts a live family', async () => {
+			vi.resetModules(); // a fresh warnOnce registry, whatever ran before in this file
+			const { InMemoryRefreshTokenFamilyStore: Store } = await import(
+				'../../src/lib/stores/memory-refresh-token-family-store.js'
+			);
+			const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+			const clock = manualClock();
+			const store = new Store({ clock, maxEntries: 2 });
+			await store.registerFamily(family(clock));
+			await store.registerFamily(family(clock));
+			expect(warn).not.toHaveBeenCalled();
+			for (let i = 0; i < 5; i++) await store.registerFamily(family(clock));
+			const other = new Store({ clock, maxEntries: 1 });
+			for (let i = 0; i < 3; i++) await other.registerFamily(family(clock));
+			expect(warn).toHaveBeenCalledTimes(1);
+			const message = String(warn.mock.calls[0][0]);
+			expect(message).toMatch(/InMemoryRefreshTokenFamilyStore is full/);
+			expect(message).toMatch(/redis/i);
+			expect(message).toMatch(/postgres/i);
+		});
+
+		it('rejects a maxEntries or maxBytes that is not a positive integer, naming it', () => {
+			for (const maxEntries of [0, -1, 1.5, Number.NaN, '10']) {
+				expect(() => new InMemoryRefreshTokenFamilyStore({ maxEntries: maxEntries as never })).toThrow(
+					/InMemoryRefreshTokenFamilyStore: options\.maxEntries must be a positive integer/
+				);
+			}
+			for (const maxBytes of [0, -1, 1.5, Number.POSITIVE_INFINITY, '10']) {
+				expect(() => new InMemoryRefreshTokenFamilyStore({ maxBytes: maxBytes as never })).toThrow(
+					/InMemoryRefreshTokenFamilyStore: options\.maxBytes must be a positive integer/
+				);
+			}
+		});
 	});
 });

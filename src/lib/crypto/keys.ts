@@ -12,7 +12,9 @@ export type KeyPurpose =
 	| 'handoff-token'
 	| 'handoff-state'
 	/** Token sets sealed into refresh-token family payloads: the family store never holds a token in the clear. */
-	| 'family';
+	| 'family'
+	/** Keys of logout records (HMAC of issuer and sid, sub or jti): the family store never sees a raw `sub`. */
+	| 'logout-record';
 
 const SALT = utf8('sveltekit-sso');
 

@@ -135,7 +135,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 			userFromClaims,
 			report
 		}),
-		revocation: createSessionRevocation({ store, clock, issuer: config.issuer.href, sessionMaxAgeMs: config.sessionMaxAgeMs }),
+		revocation: createSessionRevocation({ store, secrets, clock, issuer: config.issuer.href, sessionMaxAgeMs: config.sessionMaxAgeMs }),
 		report,
 		userFromClaims,
 		refreshLeewayMs: config.refreshLeewayMs,

@@ -1,6 +1,8 @@
 import type { Clock } from '../../clock.js';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { bytesToBase64url, utf8 } from '../../crypto/base64url.js';
+import { deriveMacKey } from '../../crypto/keys.js';
+import { misuse } from '../../errors.js';
 import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily,
@@ -18,11 +20,17 @@ import { issuerKey } from '../oidc/claims.js';
  * the sessions it serves against those records at most every `sessionCheckIntervalMs`, together
  * with the session's own refresh-token family (revoked by sign-out, replay or a failed refresh).
  *
- * A logout record is a family entry that is revoked from birth, with no token in it (`payload: ''`),
- * so any store that passes the family contract (memory, Redis, Postgres) carries it unchanged. Its id
- * starts with `bcl.`, which a real family id (base64url) never contains. It records *when* the logout
- * happened: sessions of that `sid` / `sub` created before then end, later sign-ins are unaffected. It
- * expires when the longest session it could apply to has expired.
+ * A logout record is a family entry that is revoked from birth, with no token in it (`payload: ''`)
+ * and no subject (`subject: ''`), so any store that passes the family contract (memory, Redis,
+ * Postgres) carries it unchanged. Its id starts with `bcl.`, which a real family id (base64url) never
+ * contains, followed by an HMAC-SHA256 of the issuer and the `sid`, `sub` or `jti` under a key derived
+ * from the first secret for the `logout-record` purpose: the store never sees who logged out, and
+ * every instance holding the secret derives the same id. Records are looked up under every listed
+ * secret, so they survive a secret rotation while the old secret is listed (docs/SECURITY.md X7).
+ *
+ * A logout record records *when* the logout happened: sessions of that `sid` / `sub` created before
+ * then end, later sign-ins are unaffected. It expires when the longest session it could apply to has
+ * expired.
  *
  * `jti` replay protection of logout tokens uses the same mechanism: registering `bcl.jti.<hash>`
  * succeeds once; a second registration is a replay.
@@ -53,14 +61,16 @@ export interface SessionRevocation {
 
 const PREFIX = 'bcl.';
 
-async function digest(parts: string[]): Promise<string> {
+async function digest(key: CryptoKey, parts: string[]): Promise<string> {
 	// NUL never occurs in an issuer, sid or sub, so the joined input is unambiguous.
-	const hash = await crypto.subtle.digest('SHA-256', utf8(parts.join('\u0000')));
-	return bytesToBase64url(new Uint8Array(hash));
+	const mac = await crypto.subtle.sign('HMAC', key, utf8(parts.join('\u0000')));
+	return bytesToBase64url(new Uint8Array(mac));
 }
 
 export function createSessionRevocation(options: {
 	store: RefreshTokenFamilyStore;
+	/** The app's secrets: the first keys new records, every one is looked up (rotation). */
+	secrets: readonly string[];
 	clock: Clock;
 	/** The configured issuer: only sessions from it can be named by its logout tokens. */
 	issuer: string;
@@ -69,19 +79,27 @@ export function createSessionRevocation(options: {
 }): SessionRevocation {
 	const { store, clock, sessionMaxAgeMs } = options;
 	const ownIssuer = issuerKey(options.issuer);
+	const secrets = options.secrets;
+	if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((s) => typeof s === 'string' && s !== '')) {
+		throw misuse('ERR_INVALID_OPTION', 'createSessionRevocation: options.secrets must be a non-empty list of secrets');
+	}
 	let epoch = 0;
+	// Derived on first use; the first key writes, all of them read.
+	let derived: Promise<CryptoKey[]> | undefined;
+	const keys = () => (derived ??= Promise.all(secrets.map((secret) => deriveMacKey(secret, 'logout-record'))));
 
-	const sidKey = async (iss: string, sid: string) => `${PREFIX}sid.${await digest([issuerKey(iss), sid])}`;
-	const subKey = async (iss: string, sub: string) => `${PREFIX}sub.${await digest([issuerKey(iss), sub])}`;
+	type Kind = 'sid' | 'sub' | 'nosid' | 'jti';
 	// A token naming sid and sub also ends the sessions of that sub that carry no sid (an IdP that puts
-	// sid into logout tokens but not into ID tokens): they cannot be matched by sid.
-	const jtiKey = async (iss: string, jti: string) => `${PREFIX}jti.${await digest([issuerKey(iss), jti])}`;
-	const noSidKey = async (iss: string, sub: string) => `${PREFIX}nosid.${await digest([issuerKey(iss), sub])}`;
+	// sid into logout tokens but not into ID tokens): they cannot be matched by sid (`nosid`).
+	const recordId = async (kind: Kind, iss: string, value: string) => `${PREFIX}${kind}.${await digest((await keys())[0]!, [issuerKey(iss), value])}`;
+	const recordIds = async (kind: Kind, iss: string, value: string) =>
+		Promise.all((await keys()).map(async (key) => `${PREFIX}${kind}.${await digest(key, [issuerKey(iss), value])}`));
 
-	function tombstone(familyId: string, subject: string, now: number, expiresAtMs: number): RefreshTokenFamily {
+	function tombstone(familyId: string, now: number, expiresAtMs: number): RefreshTokenFamily {
 		return {
 			familyId,
-			subject,
+			// Never the sub: the record's id is all that names it.
+			subject: '',
 			generation: 0,
 			payload: '',
 			previousPayload: null,
@@ -94,12 +112,12 @@ export function createSessionRevocation(options: {
 	}
 
 	/** Registers the record, or moves an existing one's logout time forward. */
-	async function upsert(familyId: string, subject: string): Promise<void> {
+	async function upsert(familyId: string): Promise<void> {
 		const now = Math.floor(clock());
 		// A session created at `now` lives at most sessionMaxAgeMs: after that the record has nothing to end.
 		const expiresAtMs = now + sessionMaxAgeMs + 1;
 		try {
-			await store.registerFamily(tombstone(familyId, subject, now, expiresAtMs));
+			await store.registerFamily(tombstone(familyId, now, expiresAtMs));
 			return;
 		} catch (error) {
 			if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
@@ -132,18 +150,18 @@ export function createSessionRevocation(options: {
 		},
 
 		async recordLogout({ iss, sid, sub }) {
-			if (sid) await upsert(await sidKey(iss, sid), sub ?? '');
-			if (sid && sub) await upsert(await noSidKey(iss, sub), sub);
-			else if (sub) await upsert(await subKey(iss, sub), sub);
+			if (sid) await upsert(await recordId('sid', iss, sid));
+			if (sid && sub) await upsert(await recordId('nosid', iss, sub));
+			else if (sub) await upsert(await recordId('sub', iss, sub));
 			epoch++;
 		},
 
 		async claimJti({ iss, jti, expiresAtMs }) {
 			const now = Math.floor(clock());
-			const id = await jtiKey(iss, jti);
+			const id = await recordId('jti', iss, jti);
 			try {
 				// Generation 0: claimed, logout not yet recorded; completeJti moves it to 1.
-				await store.registerFamily(tombstone(id, '', now, Math.max(expiresAtMs, now + 1)));
+				await store.registerFamily(tombstone(id, now, Math.max(expiresAtMs, now + 1)));
 				return true;
 			} catch (error) {
 				if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
@@ -153,7 +171,7 @@ export function createSessionRevocation(options: {
 		},
 
 		async completeJti({ iss, jti }) {
-			const id = await jtiKey(iss, jti);
+			const id = await recordId('jti', iss, jti);
 			await store.updateFamily(id, (current) => (current.generation === 0 ? { ...current, generation: 1 } : null));
 		},
 
@@ -162,18 +180,17 @@ export function createSessionRevocation(options: {
 		},
 
 		async isRevoked(record) {
-			const lookups: Promise<RefreshTokenFamily | null>[] = [];
-			if (record.family) lookups.push(store.findFamily(record.family.id));
+			const family = record.family ? store.findFamily(record.family.id) : Promise.resolve(null);
+			let logoutRecords: Promise<(RefreshTokenFamily | null)[]> = Promise.resolve([]);
 			if (fromOwnIssuer(record)) {
 				const idp = record.idp!;
-				lookups.push((idp.sid ? sidKey(idp.iss, idp.sid) : noSidKey(idp.iss, idp.sub)).then((id) => store.findFamily(id)));
-				lookups.push(subKey(idp.iss, idp.sub).then((id) => store.findFamily(id)));
+				const ids = Promise.all([idp.sid ? recordIds('sid', idp.iss, idp.sid) : recordIds('nosid', idp.iss, idp.sub), recordIds('sub', idp.iss, idp.sub)]);
+				logoutRecords = ids.then((lists) => Promise.all(lists.flat().map((id) => store.findFamily(id))));
 			}
-			const [first, ...records] = await Promise.all(lookups);
+			const [own, records] = await Promise.all([family, logoutRecords]);
 			// The session's own family: revoked at any time ends it (sign-out, replay, failed refresh).
-			if (record.family && first && first.revokedAtMs !== null) return true;
-			const logoutRecords = record.family ? records : [first ?? null, ...records];
-			return logoutRecords.some((entry) => ended(record, entry ?? null));
+			if (own && own.revokedAtMs !== null) return true;
+			return records.some((entry) => ended(record, entry));
 		}
 	};
 }

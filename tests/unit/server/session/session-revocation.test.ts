@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../../../src/lib/cookies/session-cookie.js';
 import { createSessionRevocation } from '../../../../src/lib/server/session/session-revocation.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../../../src/lib/stores/memory-refresh-token-family-store.js';
+import type { RefreshTokenFamily, RefreshTokenFamilyStore } from '../../../../src/lib/stores/refresh-token-family-store.js';
+import { TEST_SECRET } from '../../../support/fake-event.js';
 
 const ISS = 'https://idp.example';
 
 function setup() {
 	const clock = { now: 1_800_000_000_000 };
 	const store = new InMemoryRefreshTokenFamilyStore({ clock: () => clock.now });
-	const revocation = createSessionRevocation({ store, clock: () => clock.now, issuer: `${ISS}/`, sessionMaxAgeMs: 7 * 86_400_000 });
+	const revocation = createSessionRevocation({ store, secrets: [TEST_SECRET], clock: () => clock.now, issuer: `${ISS}/`, sessionMaxAgeMs: 7 * 86_400_000 });
 	const session = (extra: Partial<SessionRecord> = {}): SessionRecord => ({
 		id: 's',
 		source: 'oidc',
@@ -105,5 +107,95 @@ describe('logout records in the family store', () => {
 		expect(await revocation.claimJti({ iss: ISS, jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(false);
 		expect(await revocation.claimJti({ iss: 'https://other.example', jti: 'j1', expiresAtMs: clock.now + 60_000 })).toBe(true);
 		expect(store.size).toBe(2);
+	});
+
+	describe('logout record keys are keyed hashes of the app secret (docs/SECURITY.md X7)', () => {
+		const OTHER_SECRET = 'another-secret-another-secret-another-0002';
+		const SUB = 'alice-7f3c@example.com';
+		const SID = 'idp-session-7f3c';
+
+		/** A memory store that keeps every family it was handed, registered or committed. */
+		function recordingStore() {
+			const inner = new InMemoryRefreshTokenFamilyStore({ clock: () => now });
+			const written: RefreshTokenFamily[] = [];
+			const store: RefreshTokenFamilyStore = {
+				kind: 'memory',
+				findFamily: (id) => inner.findFamily(id),
+				async registerFamily(family) {
+					written.push(family);
+					await inner.registerFamily(family);
+				},
+				async updateFamily(id, updater) {
+					const result = await inner.updateFamily(id, updater);
+					if (result.outcome === 'committed') written.push(result.family);
+					return result;
+				}
+			};
+			return { store, written };
+		}
+		let now = 1_800_000_000_000;
+		const build = (store: RefreshTokenFamilyStore, secrets: string[]) =>
+			createSessionRevocation({ store, secrets, clock: () => now, issuer: ISS, sessionMaxAgeMs: 7 * 86_400_000 });
+		const session = (idp: SessionRecord['idp']): SessionRecord => ({
+			id: 's',
+			source: 'oidc',
+			user: { id: SUB },
+			createdAt: now,
+			touchedAt: now,
+			...(idp ? { idp } : {})
+		});
+
+		it('never hands the store the raw sub or sid, in the key or in any field of a logout record', async () => {
+			const { store, written } = recordingStore();
+			const revocation = build(store, [TEST_SECRET]);
+			now += 1_000;
+			await revocation.recordLogout({ iss: ISS, sid: SID, sub: SUB });
+			await revocation.recordLogout({ iss: ISS, sub: SUB });
+			now += 1_000;
+			await revocation.recordLogout({ iss: ISS, sub: SUB }); // moves an existing record forward
+			await revocation.claimJti({ iss: ISS, jti: 'jti-7f3c', expiresAtMs: now + 60_000 });
+			await revocation.completeJti({ iss: ISS, jti: 'jti-7f3c' });
+			expect(written.length).toBeGreaterThanOrEqual(5);
+			for (const record of written) {
+				const stored = JSON.stringify(record);
+				expect(stored).not.toContain(SUB);
+				expect(stored).not.toContain(SID);
+				expect(stored).not.toContain('jti-7f3c');
+				expect(record.subject).toBe('');
+			}
+		});
+
+		it('agrees across two revocations built with the same secret, and not with another secret', async () => {
+			const { store, written } = recordingStore();
+			const here = build(store, [TEST_SECRET]);
+			const there = build(store, [TEST_SECRET]);
+			const foreign = build(store, [OTHER_SECRET]);
+			const bySid = session({ iss: ISS, sub: SUB, sid: SID });
+			const bySub = session({ iss: ISS, sub: SUB });
+			now += 1_000;
+			await here.recordLogout({ iss: ISS, sid: SID, sub: SUB });
+			await here.recordLogout({ iss: ISS, sub: SUB });
+			expect(await there.isRevoked(bySid)).toBe(true);
+			expect(await there.isRevoked(bySub)).toBe(true);
+			expect(await foreign.isRevoked(bySid)).toBe(false);
+			expect(await foreign.isRevoked(bySub)).toBe(false);
+			// The same keys, whichever instance derives them: the other instance updates the same records.
+			const ids = new Set(written.map((f) => f.familyId));
+			const count = written.length;
+			now += 1_000;
+			await there.recordLogout({ iss: ISS, sid: SID, sub: SUB });
+			expect(written.length).toBeGreaterThan(count);
+			expect(new Set(written.map((f) => f.familyId))).toEqual(ids);
+		});
+
+		it('keeps finding records written under the previous secret while it is still listed (rotation)', async () => {
+			const { store } = recordingStore();
+			const before = build(store, [OTHER_SECRET]);
+			const record = session({ iss: ISS, sub: SUB, sid: SID });
+			now += 1_000;
+			await before.recordLogout({ iss: ISS, sid: SID, sub: SUB });
+			expect(await build(store, [TEST_SECRET, OTHER_SECRET]).isRevoked(record)).toBe(true);
+			expect(await build(store, [TEST_SECRET]).isRevoked(record)).toBe(false);
+		});
 	});
 });

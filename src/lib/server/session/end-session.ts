@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { CookieBatch } from '../../cookies/cookie-batch.js';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
+import { RefreshTokenStorageError } from '../../stores/refresh-token-family-store.js';
 import { requestOptions } from '../http/discovery.js';
 import { describe } from '../http/protocol-errors.js';
 import { issuerKey } from '../oidc/claims.js';
@@ -17,7 +18,8 @@ export interface EndedSession {
 /**
  * Signs a user out: the one way a session ends on purpose. The session cookies are deleted, the
  * refresh-token family is revoked in the store (every instance refuses the session from its next
- * check), the newest refresh token is revoked at the authorization server (RFC 7009) when `revoke`
+ * check; a family the store no longer knows, after a restart of the in-memory store, is recorded
+ * revoked all the same), the newest refresh token is revoked at the authorization server (RFC 7009) when `revoke`
  * is set and the server has a revocation endpoint, and this instance re-checks every cached session,
  * so a copy of the signed-out cookie does not ride on its cache until the next interval.
  */
@@ -46,7 +48,8 @@ export async function endSession(
 				const family = await runtime.rotation.find(record.family.id);
 				const stored = family && family.revokedAtMs === null ? await runtime.vault.open(family.payload) : null;
 				if (stored?.refreshToken) refreshToken = stored.refreshToken;
-				await runtime.rotation.revoke(record.family.id);
+				const revoked = await runtime.rotation.revoke(record.family.id);
+				if (revoked.outcome === 'unknown_family') await recordRevokedFamily(runtime, record.family, record.createdAt);
 			} catch (error) {
 				runtime.report({ code: 'store_unavailable', phase: 'sign-out', message: 'revoking the family failed', cause: error });
 			}
@@ -66,5 +69,36 @@ export async function endSession(
 		return { as, ownSession };
 	} finally {
 		runtime.revocation.bump();
+	}
+}
+
+/**
+ * Leaves a revoked family under an id the store does not know (an in-memory store restarted, or a
+ * shared one lost it), so a copy of the signed-out cookie is refused by the session check and the
+ * refresher meets `revoked` instead of re-registering it from the copy (docs/SECURITY.md X3). It lives
+ * as long as the session could: no copy outlives it. Registered revoked in one step, never as a live
+ * family first, so no refresh can take a lease on it in between.
+ */
+async function recordRevokedFamily(runtime: Runtime, family: NonNullable<SessionRecord['family']>, createdAt: number): Promise<void> {
+	const now = Math.floor(runtime.clock());
+	const expiresAtMs = createdAt + runtime.sessionMaxAgeMs;
+	if (expiresAtMs <= now) return; // every copy of the cookie has expired already
+	try {
+		await runtime.store.registerFamily({
+			familyId: family.id,
+			subject: '',
+			generation: family.generation,
+			payload: '',
+			previousPayload: null,
+			rotatedAtMs: now,
+			lease: null,
+			revokedAtMs: now,
+			createdAtMs: now,
+			expiresAtMs
+		});
+	} catch (error) {
+		if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
+		// Re-registered in between (a refresh of another copy): revoke what is there now.
+		await runtime.rotation.revoke(family.id);
 	}
 }

@@ -228,7 +228,8 @@ describe('InMemoryRefreshTokenFamilyStore', () => {
 			expect(await store.findFamily(revoked.familyId)).toEqual(revoked);
 		});
 
-		it('evicts revoked families and logout records before any live family', async () => {
+		it('evicts live families before revoked families and logout records, which keep sign-outs alive', async () => {
+			vi.spyOn(console, 'warn').mockImplementation(() => {});
 			const clock = manualClock();
 			const store = new InMemoryRefreshTokenFamilyStore({ clock, maxEntries: 4 });
 			const hour = { expiresAtMs: clock() + 3_600_000 };
@@ -242,10 +243,10 @@ describe('InMemoryRefreshTokenFamilyStore', () => {
 			await store.registerFamily(family(clock, hour));
 			await store.registerFamily(family(clock, hour));
 			expect(store.size).toBe(4);
-			expect(await store.findFamily(signedOut.familyId)).toBeNull();
-			expect(await store.findFamily(logoutRecord.familyId)).toBeNull();
-			expect(await store.findFamily(oldLive.familyId)).toEqual(oldLive);
-			expect(await store.findFamily(live.familyId)).toEqual(live);
+			expect(await store.findFamily(oldLive.familyId)).toBeNull();
+			expect(await store.findFamily(live.familyId)).toBeNull();
+			expect((await store.findFamily(signedOut.familyId))?.revokedAtMs).not.toBeNull();
+			expect(await store.findFamily(logoutRecord.familyId)).toEqual(logoutRecord);
 		});
 
 		it('evicts the least recently used live family once only live families are left', async () => {

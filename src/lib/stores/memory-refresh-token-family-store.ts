@@ -194,12 +194,21 @@ export class InMemoryRefreshTokenFamilyStore implements RefreshTokenFamilyStore 
 	#makeRoom(incomingBytes: number, now: number): void {
 		if (!this.#full(incomingBytes)) return;
 		this.#sweep(now);
-		while (this.#revoked.size > 0 && this.#full(incomingBytes)) this.#evictOldest(this.#revoked);
+		// Live families go first: a session whose family was evicted re-registers it from its cookie at
+		// the next refresh. Revoked families and logout records go last, because forgetting one brings a
+		// signed-out session back.
 		while (this.#live.size > 0 && this.#full(incomingBytes)) {
 			this.#evictOldest(this.#live);
 			warnOnce(
 				'memory-family-store-full',
-				`InMemoryRefreshTokenFamilyStore is full (maxEntries ${this.#maxEntries}, maxBytes ${this.#maxBytes}): evicting live refresh-token families, after every revoked one, so sign-outs and back-channel logouts are forgotten. Use a shared store: pass familyStore from sveltekit-sso/redis or sveltekit-sso/postgres (or raise maxEntries / maxBytes).`
+				`InMemoryRefreshTokenFamilyStore is full (maxEntries ${this.#maxEntries}, maxBytes ${this.#maxBytes}): evicting the least recently used live refresh-token families (their sessions re-register them at the next refresh). Use a shared store: pass familyStore from sveltekit-sso/redis or sveltekit-sso/postgres (or raise maxEntries / maxBytes).`
+			);
+		}
+		while (this.#revoked.size > 0 && this.#full(incomingBytes)) {
+			this.#evictOldest(this.#revoked);
+			warnOnce(
+				'memory-family-store-full-revoked',
+				`InMemoryRefreshTokenFamilyStore is full of revoked families and logout records: evicting the oldest, so those sign-outs and back-channel logouts are forgotten. Use a shared store (sveltekit-sso/redis, sveltekit-sso/postgres) or raise maxEntries / maxBytes.`
 			);
 		}
 	}

@@ -6,6 +6,7 @@ import { requestOptions } from '../http/discovery.js';
 import { describe } from '../http/protocol-errors.js';
 import { issuerKey } from '../oidc/claims.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { revokedTombstone } from './session-revocation.js';
 
 /** What ending a session left for the caller (RP-initiated logout needs the server's metadata). */
 export interface EndedSession {
@@ -84,18 +85,7 @@ async function recordRevokedFamily(runtime: Runtime, family: NonNullable<Session
 	const expiresAtMs = createdAt + runtime.sessionMaxAgeMs;
 	if (expiresAtMs <= now) return; // every copy of the cookie has expired already
 	try {
-		await runtime.store.registerFamily({
-			familyId: family.id,
-			subject: '',
-			generation: family.generation,
-			payload: '',
-			previousPayload: null,
-			rotatedAtMs: now,
-			lease: null,
-			revokedAtMs: now,
-			createdAtMs: now,
-			expiresAtMs
-		});
+		await runtime.store.registerFamily(revokedTombstone(family.id, now, expiresAtMs, family.generation));
 	} catch (error) {
 		if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
 		// Re-registered in between (a refresh of another copy): revoke what is there now.

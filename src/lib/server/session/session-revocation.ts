@@ -61,6 +61,26 @@ export interface SessionRevocation {
 
 const PREFIX = 'bcl.';
 
+/**
+ * A family entry that is revoked from birth and holds no token: the shape of every logout record, and
+ * of the record a sign-out leaves when the store had forgotten the session's family. Never the `sub`:
+ * the id is all that names it.
+ */
+export function revokedTombstone(familyId: string, now: number, expiresAtMs: number, generation = 0): RefreshTokenFamily {
+	return {
+		familyId,
+		subject: '',
+		generation,
+		payload: '',
+		previousPayload: null,
+		rotatedAtMs: now,
+		lease: null,
+		revokedAtMs: now,
+		createdAtMs: now,
+		expiresAtMs
+	};
+}
+
 async function digest(key: CryptoKey, parts: string[]): Promise<string> {
 	// NUL never occurs in an issuer, sid or sub, so the joined input is unambiguous.
 	const mac = await crypto.subtle.sign('HMAC', key, utf8(parts.join('\u0000')));
@@ -95,29 +115,13 @@ export function createSessionRevocation(options: {
 	const recordIds = async (kind: Kind, iss: string, value: string) =>
 		Promise.all((await keys()).map(async (key) => `${PREFIX}${kind}.${await digest(key, [issuerKey(iss), value])}`));
 
-	function tombstone(familyId: string, now: number, expiresAtMs: number): RefreshTokenFamily {
-		return {
-			familyId,
-			// Never the sub: the record's id is all that names it.
-			subject: '',
-			generation: 0,
-			payload: '',
-			previousPayload: null,
-			rotatedAtMs: now,
-			lease: null,
-			revokedAtMs: now,
-			createdAtMs: now,
-			expiresAtMs
-		};
-	}
-
 	/** Registers the record, or moves an existing one's logout time forward. */
 	async function upsert(familyId: string): Promise<void> {
 		const now = Math.floor(clock());
 		// A session created at `now` lives at most sessionMaxAgeMs: after that the record has nothing to end.
 		const expiresAtMs = now + sessionMaxAgeMs + 1;
 		try {
-			await store.registerFamily(tombstone(familyId, now, expiresAtMs));
+			await store.registerFamily(revokedTombstone(familyId, now, expiresAtMs));
 			return;
 		} catch (error) {
 			if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;
@@ -161,7 +165,7 @@ export function createSessionRevocation(options: {
 			const id = await recordId('jti', iss, jti);
 			try {
 				// Generation 0: claimed, logout not yet recorded; completeJti moves it to 1.
-				await store.registerFamily(tombstone(id, now, Math.max(expiresAtMs, now + 1)));
+				await store.registerFamily(revokedTombstone(id, now, Math.max(expiresAtMs, now + 1)));
 				return true;
 			} catch (error) {
 				if (!(error instanceof RefreshTokenStorageError) || error.reason !== 'duplicate-family') throw error;

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../dev/idp.js';
 import { freePort } from '../support/app-server.js';
@@ -173,7 +173,7 @@ describe('the tarball installed in a fresh SvelteKit app', () => {
 		}
 	});
 
-	it('loads every entry in plain Node (./testing needs only its optional vitest peer)', async () => {
+	it('loads every entry in plain Node, ./testing without any test runner (./testing/vitest needs its optional vitest peer)', async () => {
 		const names = Object.keys(pkg.manifest.exports)
 			.filter((e) => e !== './package.json')
 			.map((e) => (e === '.' ? pkg.manifest.name : `${pkg.manifest.name}/${e.slice(2)}`));
@@ -181,9 +181,32 @@ describe('the tarball installed in a fresh SvelteKit app', () => {
 		const out = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app.dir });
 		const loaded: Record<string, number | string> = JSON.parse(out.output.trim().split('\n').pop()!);
 		for (const [name, result] of Object.entries(loaded)) {
-			if (name.endsWith('/testing') && typeof result === 'string') expect(result).toMatch(/Cannot find (package|module) 'vitest'/);
+			if (name.endsWith('/testing/vitest') && typeof result === 'string') expect(result).toMatch(/Cannot find (package|module) 'vitest'/);
 			else expect(result, name).toBeTypeOf('number');
 		}
+		expect(loaded[`${pkg.manifest.name}/testing`], 'sveltekit-sso/testing imports no test runner').toBeTypeOf('number');
+	});
+
+	it('mints a session cookie from ./testing in plain Node, with no vitest installed', async () => {
+		const script = `const { mintSessionCookie } = await import('${pkg.manifest.name}/testing'); const m = await mintSessionCookie({ secret: 'x'.repeat(32), user: { id: 'u1' } }); console.log(JSON.stringify({ cookie: m.cookieHeader.split('=')[0] }));`;
+		const out = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app.dir });
+		expect(JSON.parse(out.output.trim().split('\n').pop()!)).toEqual({ cookie: 'sso' });
+		// The fresh app sits inside this repository, whose vitest Node would find: prove the point on
+		// the package instead. Nothing ./testing loads, transitively, imports a test runner.
+		const seen = new Set<string>();
+		const runners: string[] = [];
+		const visit = (file: string) => {
+			if (seen.has(file)) return;
+			seen.add(file);
+			for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(['"]([^'"]+)['"]\)/g)) {
+				if (specifier === undefined) continue;
+				if (/^(vitest|jest|@jest\/|mocha)/.test(specifier)) runners.push(`${file}: ${specifier}`);
+				if (specifier.startsWith('.')) visit(join(dirname(file), specifier));
+			}
+		};
+		visit(join(app.dir, 'node_modules', pkg.manifest.name, 'dist', 'testing', 'index.js'));
+		expect(seen.size).toBeGreaterThan(3);
+		expect(runners).toEqual([]);
 	});
 
 	it("is bundled into the app's server build with the app's own SvelteKit (no run-time import of the package)", () => {

@@ -136,8 +136,8 @@ export async function checkReadmeImports(appDir: string, imports: ReadmeImport[]
 
 async function checkValues(appDir: string, imports: ReadmeImport[]): Promise<string[]> {
 	const problems: string[] = [];
-	// Values at run time: Node's own resolver from the app folder. ./testing imports vitest, an
-	// optional peer the fresh app does not install; an app that uses ./testing has it, so a resolve
+	// Values at run time: Node's own resolver from the app folder. ./testing/vitest imports vitest, an
+	// optional peer the fresh app does not install; an app that uses ./testing/vitest has it, so a resolve
 	// hook lends this repository's vitest when (and only when) the app cannot resolve it.
 	const modules = [...new Set(imports.filter((e) => e.kind !== 'type').map((e) => e.module))];
 	if (modules.length) {

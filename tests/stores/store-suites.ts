@@ -4,7 +4,7 @@
 import type { HandoffStateStore } from '../../src/lib/stores/handoff-state-store.js';
 import type { RefreshTokenFamily, RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
 import type { ContractClock } from '../../src/lib/testing/contracts/contract-clock.js';
-import { runHandoffStateStoreContract, runRefreshTokenFamilyStoreContract } from '../../src/lib/testing/index.js';
+import { runHandoffStateStoreContract, runRefreshTokenFamilyStoreContract } from '../../src/lib/testing/vitest.js';
 import { describeRotationScenarios } from './rotation-scenarios.js';
 
 /** One backend, as the suites build it for each test. */

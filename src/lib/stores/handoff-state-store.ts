@@ -4,7 +4,7 @@
  *
  * Implementations: `InMemoryHandoffStateStore` (`sveltekit-sso/server`), `RedisHandoffStateStore`
  * (`sveltekit-sso/redis`), `PostgresHandoffStateStore` (`sveltekit-sso/postgres`). Third-party adapters
- * prove themselves with `runHandoffStateStoreContract` from `sveltekit-sso/testing`.
+ * prove themselves with `runHandoffStateStoreContract` from `sveltekit-sso/testing/vitest`.
  */
 export interface HandoffStateStore {
 	/** Persists `state` under `stateId` for `ttlSeconds`. */

@@ -1,4 +1,6 @@
-// sveltekit-sso/testing: helpers for testing apps and adapters built on sveltekit-sso. Imports vitest.
+// sveltekit-sso/testing: helpers for testing apps and adapters built on sveltekit-sso. Needs no test
+// runner: the contract suites take one (`options.runner`, or the runner's globals); the entry
+// `sveltekit-sso/testing/vitest` binds them to vitest.
 export { mintSessionCookie, type MintSessionOptions, type MintedSession } from './session-minter.js';
 export {
 	runRefreshTokenFamilyStoreContract,
@@ -11,3 +13,4 @@ export {
 	type HandoffStateStoreContractHarness
 } from './contracts/handoff-state-store-contract.js';
 export type { ContractClock, StoreContractOptions } from './contracts/contract-clock.js';
+export type { TestRunner } from './contracts/test-runner.js';

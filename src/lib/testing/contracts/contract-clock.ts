@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import type { TestRunner } from './test-runner.js';
 
 /**
  * The clock a contract suite hands to a store factory: call it for the time (it is a {@link Clock}),
@@ -20,6 +21,11 @@ export interface StoreContractOptions {
 	 * them: the expiry cases still run, slower. Default: false (a frozen clock moved by `advance`).
 	 */
 	realTime?: boolean;
+	/**
+	 * The test runner to register the suite with. Default: the runner's globals (vitest with
+	 * `globals: true`, Jest); `sveltekit-sso/testing/vitest` passes vitest's.
+	 */
+	runner?: TestRunner;
 }
 
 export function createContractClock(realTime: boolean): ContractClock {

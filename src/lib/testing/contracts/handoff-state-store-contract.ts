@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testRunner } from './test-runner.js';
 import type { HandoffStateStore } from '../../stores/handoff-state-store.js';
 import {
 	createContractClock,
@@ -54,7 +54,7 @@ function utf8String(bytes: number): string {
  *
  * @example
  * ```ts
- * import { runHandoffStateStoreContract } from 'sveltekit-sso/testing';
+ * import { runHandoffStateStoreContract } from 'sveltekit-sso/testing/vitest';
  *
  * runHandoffStateStoreContract('MyStore', ({ clock }) => ({ store: new MyStore({ clock }) }));
  * ```
@@ -64,6 +64,7 @@ export function runHandoffStateStoreContract(
 	factory: HandoffStateStoreContractFactory,
 	options: StoreContractOptions = {}
 ): void {
+	const { describe, it, expect, beforeEach, afterEach } = testRunner('runHandoffStateStoreContract', options.runner);
 	describe(`${name} — HandoffStateStore contract`, () => {
 		const realTime = options.realTime === true;
 		let clock: ContractClock;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testRunner } from './test-runner.js';
 import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily,
@@ -47,7 +47,7 @@ export type RefreshTokenFamilyStoreContractFactory = (context: {
  *
  * @example
  * ```ts
- * import { runRefreshTokenFamilyStoreContract } from 'sveltekit-sso/testing';
+ * import { runRefreshTokenFamilyStoreContract } from 'sveltekit-sso/testing/vitest';
  *
  * runRefreshTokenFamilyStoreContract('MyStore', ({ clock }) => ({
  *   store: new MyStore({ db, clock }),
@@ -60,6 +60,7 @@ export function runRefreshTokenFamilyStoreContract(
 	factory: RefreshTokenFamilyStoreContractFactory,
 	options: StoreContractOptions = {}
 ): void {
+	const { describe, it, expect, beforeEach, afterEach } = testRunner('runRefreshTokenFamilyStoreContract', options.runner);
 	describe(`${name} — RefreshTokenFamilyStore contract`, () => {
 		const realTime = options.realTime === true;
 		const SHORT_MS = 1_000;

@@ -165,10 +165,21 @@ describe('Smart Handoff against the dev IdP over HTTP', () => {
 		expect(fresh.isAuthenticated).toBe(true);
 		expect(fresh.session.id).not.toBe(plantedId);
 		expect(fresh.session.source).toBe('handoff');
-		const dup = await mint('alice');
+		// A duplicated cookie reads as nobody's session and is never adopted: an IdP-initiated handoff
+		// is refused in that browser (X2), an app-initiated one signs in with a fresh session id.
 		const value = planted.cookieHeader.split('=').slice(1).join('=');
-		const res2 = await get(handoffUrl('/', dup.token, dup.state), { cookie: `sso=${value}; sso=${value}` });
+		const duplicated = `sso=${value}; sso=${value}`;
+		const dup = await mint('alice');
+		const refused = await get(handoffUrl('/', dup.token, dup.state), { cookie: duplicated });
+		expect(refused.headers.get('location')).toBe('/login?error=session_conflict');
+		const start = await get(`${env.app.url}/auth/handoff?returnTo=/`);
+		const appState = new URL(start.headers.get('location')!).searchParams.get('state')!;
+		const appToken = await env.idp.mintHandoff({ sub: 'alice', clientId: 'demo', state: appState });
+		const res2 = await get(handoffUrl('/auth/handoff/callback', appToken, appState), { cookie: `${duplicated}; ${cookieHeaderFrom(start)}` });
 		expect(res2.headers.get('location')).toBe('/');
+		const fresh2 = await whoami(cookieHeaderFrom(res2));
+		expect(fresh2.isAuthenticated).toBe(true);
+		expect(fresh2.session.id).not.toBe(plantedId);
 	});
 
 	it('binds an app-initiated handoff to the browser that started it (H3 a)', async () => {

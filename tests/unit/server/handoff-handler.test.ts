@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHandoffHandler } from '../../../src/lib/server/handoff-handler.js';
 import type { HandoffOptions } from '../../../src/lib/server/config/handoff-config.js';
+import { mintSessionCookie } from '../../../src/lib/testing/session-minter.js';
 import { fakeEvent, TEST_SECRET } from '../../support/fake-event.js';
-import { withVerifyServer } from '../../support/verify-server.js';
+import { startVerifyServer, withVerifyServer } from '../../support/verify-server.js';
 
 // Production or development, as the package reads it from import.meta.env.DEV / NODE_ENV.
 const mode = vi.hoisted(() => ({ development: true }));
@@ -19,9 +20,9 @@ const SECRET = TEST_SECRET;
 
 // The handle alone (not sequence(), which needs Kit's request store), driven with SvelteKit's own
 // cookie implementation and a real verify endpoint on loopback.
-async function arrive(options: Partial<HandoffOptions> & { issuer: string }, query: string) {
+async function arrive(options: Partial<HandoffOptions> & { issuer: string }, query: string, cookie?: string) {
 	const handle = createHandoffHandler({ clientId: 'app', secret: SECRET, allowInsecureRequests: true, origin: 'http://127.0.0.1:5173', ...options });
-	const event = fakeEvent(`http://127.0.0.1:5173/page?${query}`);
+	const event = fakeEvent(`http://127.0.0.1:5173/page?${query}`, cookie === undefined ? {} : { cookie });
 	let resolved = false;
 	const response = await handle({
 		event,
@@ -30,8 +31,15 @@ async function arrive(options: Partial<HandoffOptions> & { issuer: string }, que
 			return new Response('page');
 		}
 	});
-	return { response, resolved };
+	return { response, resolved, event };
 }
+
+/** The session cookies a response sets. */
+const sessionCookiesSet = (response: Response) => response.headers.getSetCookie().filter((c) => c.startsWith('sso'));
+
+// A handoff token in the shape real servers mint (base64url payload "." base64url MAC).
+const TOKEN = 'eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.dGhpcy1pcy1ub3QtYS1yZWFsLW1hYy1qdXN0LWEtc2hhcGUtMzI';
+const IDP_STATE = 'idp-state-12345678';
 
 describe('createHandoffHandler', () => {
 	it('sends failures to a string errorRedirect with the code, or keeps a string that names its error', async () => {
@@ -61,6 +69,34 @@ describe('createHandoffHandler', () => {
 			expect(accepted.response.headers.get('location')).toBe('/page');
 			expect(calls()).toBe(1);
 		});
+	});
+
+	it('refuses an IdP-initiated handoff for another user in a browser with an unreadable or duplicated session cookie (cookie tossing, X2)', async () => {
+		const server = await startVerifyServer('mallory');
+		try {
+			const { issuer } = server;
+			const query = `handoff_token=${TOKEN}&state=${IDP_STATE}`;
+			// The victim's own session, duplicated by a cookie tossed from a sibling domain (the names are
+			// not __Host- on http), and a stray cookie that does not open: neither reads as valid.
+			const victim = await mintSessionCookie({ secret: SECRET, user: { id: 'victim' }, url: 'http://127.0.0.1:5173' });
+			const value = victim.cookieHeader.slice(victim.cookieHeader.indexOf('=') + 1);
+			for (const cookie of [`sso=${value}; sso=tossed-by-a-sibling`, 'sso=not-a-sealed-session']) {
+				const attacked = await arrive({ issuer }, query, cookie);
+				expect(attacked.response.headers.get('location')).toBe('/login?error=session_conflict');
+				expect(sessionCookiesSet(attacked.response)).toEqual([]);
+			}
+			expect(server.calls()).toBe(0);
+			// control: the same request in a browser with no session cookie signs in
+			const control = await arrive({ issuer }, query);
+			expect(control.response.headers.get('location')).toBe('/page');
+			expect(sessionCookiesSet(control.response).some((c) => c.startsWith('sso='))).toBe(true);
+			expect(server.calls()).toBe(1);
+			// and sessionConflict: 'replace' keeps its meaning for an unreadable cookie too
+			const replaced = await arrive({ issuer, sessionConflict: 'replace' }, query, 'sso=not-a-sealed-session');
+			expect(replaced.response.headers.get('location')).toBe('/page');
+		} finally {
+			await server.close();
+		}
 	});
 
 	it('leaves requests without handoff_token to the app', async () => {

@@ -114,6 +114,14 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 	const read = await runtime.session.read(header, cookieUrl);
 	const current: SessionRecord | null = read.kind === 'valid' ? read.record : null;
 	const present = read.kind === 'none' ? [] : read.present;
+	const conflictRule = !appInitiated && config.sessionConflict === 'reject';
+	// An unreadable or duplicated session cookie is someone's (docs/SECURITY.md X2): a cookie tossed
+	// from a sibling domain makes a signed-in victim's session read as invalid, and treating that as
+	// "nobody" would let an unsolicited handoff swap the victim's session. Only a browser with no
+	// session cookie at all counts as signed out. No user id is needed, so no verify call is spent.
+	if (read.kind === 'invalid' && conflictRule) {
+		return fail(runtime, 'session_conflict', 'a handoff arrived in a browser whose session cookie cannot be read');
+	}
 
 	let verified;
 	try {
@@ -127,7 +135,7 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 	}
 
 	// An unsolicited handoff never swaps the signed-in user for another (H3 b).
-	if (current && current.user.id !== verified.user.id && !appInitiated && config.sessionConflict === 'reject') {
+	if (current && current.user.id !== verified.user.id && conflictRule) {
 		return fail(runtime, 'session_conflict', 'a handoff for another user arrived in a signed-in browser');
 	}
 

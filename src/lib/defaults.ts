@@ -89,7 +89,18 @@ export const DEFAULTS = Object.freeze({
 		resultMaxChunks: 3,
 		/** Larger tokens and states are refused before any network call (H10). */
 		maxTokenLength: HANDOFF_LIMITS.maxTokenLength,
-		maxStateLength: HANDOFF_LIMITS.maxStateLength
+		maxStateLength: HANDOFF_LIMITS.maxStateLength,
+		/**
+		 * Shorter tokens are refused before any network call: no real server mints a guessable one, and
+		 * each junk token would otherwise cost a verify call under the client's credentials (X5).
+		 */
+		minTokenLength: 16,
+		/**
+		 * Verify calls per client (verify endpoint and client id) per process: a token bucket refilled at
+		 * `ratePerSecond` up to `burst`. Beyond it a handoff answers `rate_limited` without calling, so
+		 * anonymous junk cannot spend the client's rate limit at the server for every instance (X5).
+		 */
+		verifyBudget: Object.freeze({ ratePerSecond: 20, burst: 40 })
 	}),
 	oidc: Object.freeze({
 		/** The first is the redirect URI's path (seed 001 `callbackPaths`). */

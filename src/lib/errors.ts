@@ -15,6 +15,7 @@ export type AuthErrorCode =
 	| 'timeout'
 	| 'session_conflict'
 	| 'store_unavailable'
+	| 'rate_limited'
 	// OpenID Connect sign-in, refresh and logout
 	| 'access_denied'
 	| 'login_required'
@@ -35,6 +36,7 @@ export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
 	'timeout',
 	'session_conflict',
 	'store_unavailable',
+	'rate_limited',
 	'access_denied',
 	'login_required',
 	'invalid_grant',

@@ -84,7 +84,7 @@ afterAll(async () => {
 	await new Promise((r) => server?.close(r));
 });
 
-async function arrive(m: Mode, query = 'handoff_token=tok-123&state=idp-state-0123456789') {
+async function arrive(m: Mode, query = 'handoff_token=tok-0123456789abcdef&state=idp-state-0123456789') {
 	mode = m;
 	received = [];
 	return get(`${app.url}/dashboard?${query}&keep=1`);
@@ -147,12 +147,13 @@ describe('handoff against a misbehaving verify endpoint', () => {
 	}, 15_000);
 
 	it('sends the seed JSON body from decoded values: no parameter injection, one client_id (H6)', async () => {
-		const injected = 'abc&client_id=evil&handoff_token=x';
-		const odd = 'a+b/c="d"\\e';
-		await arrive('ok', `handoff_token=${encodeURIComponent(injected)}&state=${encodeURIComponent(odd)}`);
+		// The token may only hold unreserved characters (X5), so the injection rides in the state.
+		const token = 'eyJ0Ijo.x_Y-z~0123456789';
+		const injected = 'a+b/c="d"\\e&client_id=evil&handoff_token=x';
+		await arrive('ok', `handoff_token=${encodeURIComponent(token)}&state=${encodeURIComponent(injected)}`);
 		expect(received).toHaveLength(1);
 		const body = JSON.parse(received[0].body);
-		expect(body).toEqual({ handoff_token: injected, state: odd, client_id: 'demo' });
+		expect(body).toEqual({ handoff_token: token, state: injected, client_id: 'demo' });
 		expect(received[0].headers['content-type']).toBe('application/json');
 		expect(received[0].headers.accept).toBe('application/json');
 		expect(received[0].headers.origin).toBe(app.url);
@@ -161,7 +162,7 @@ describe('handoff against a misbehaving verify endpoint', () => {
 
 	it('writes a __Host- Secure session cookie for an https origin (H1, S5)', async () => {
 		mode = 'ok';
-		const res = await get(`${httpsApp.url}/?handoff_token=tok&state=idp-state-0123456789`);
+		const res = await get(`${httpsApp.url}/?handoff_token=tok-0123456789abcdef&state=idp-state-0123456789`);
 		expect(res.status).toBe(303);
 		const session = cookiesSet(res).find((c) => c.startsWith('__Host-sso='));
 		expect(session).toMatch(/; Path=\/; .*HttpOnly; Secure; SameSite=Lax/);
@@ -171,10 +172,10 @@ describe('handoff against a misbehaving verify endpoint', () => {
 	it('answers network_error when the authorization server is down', async () => {
 		const down = await startApp({ SSO_ISSUER: 'http://127.0.0.1:9' });
 		try {
-			const res = await get(`${down.url}/?handoff_token=tok&state=idp-state-0123456789`);
+			const res = await get(`${down.url}/?handoff_token=tok-0123456789abcdef&state=idp-state-0123456789`);
 			expect(res.headers.get('location')).toBe('/login?error=network_error');
 			expect(cookiesSet(res)).toEqual([]);
-			expect(down.output()).not.toContain('tok&');
+			expect(down.output()).not.toContain('tok-0123456789abcdef');
 		} finally {
 			await down.stop();
 		}

@@ -21,6 +21,7 @@ export const errorMessages: Record<AuthErrorCode, string> & Record<string, strin
 	timeout: 'Your identity provider took too long to answer. Please try again.',
 	session_conflict: 'You are already signed in as someone else. Sign out first.',
 	store_unavailable: 'Signing in is unavailable right now. Please try again in a moment.',
+	rate_limited: 'Too many sign-in attempts right now. Please try again in a moment.',
 	access_denied: 'Sign-in was cancelled or not allowed.',
 	login_required: 'You are not signed in at your identity provider. Use “Sign in” instead.',
 	invalid_grant: 'The sign-in could not be completed. Please try again.',

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHandoffHandler } from '../../../src/lib/server/handoff-handler.js';
 import type { HandoffOptions } from '../../../src/lib/server/config/handoff-config.js';
+import { DEFAULTS } from '../../../src/lib/defaults.js';
 import { mintSessionCookie } from '../../../src/lib/testing/session-minter.js';
 import { fakeEvent, TEST_SECRET } from '../../support/fake-event.js';
 import { startVerifyServer, withVerifyServer } from '../../support/verify-server.js';
@@ -62,10 +63,10 @@ describe('createHandoffHandler', () => {
 
 	it("refuses IdP-initiated handoffs before any verify call with idpInitiated: 'reject' (H3 c)", async () => {
 		await withVerifyServer(async (issuer, calls) => {
-			const rejected = await arrive({ issuer, idpInitiated: 'reject' }, 'handoff_token=tok&state=idp-state-12345678');
+			const rejected = await arrive({ issuer, idpInitiated: 'reject' }, `handoff_token=${TOKEN}&state=${IDP_STATE}`);
 			expect(rejected.response.headers.get('location')).toBe('/login?error=invalid_state');
 			expect(calls()).toBe(0);
-			const accepted = await arrive({ issuer }, 'handoff_token=tok&state=idp-state-12345678');
+			const accepted = await arrive({ issuer }, `handoff_token=${TOKEN}&state=${IDP_STATE}`);
 			expect(accepted.response.headers.get('location')).toBe('/page');
 			expect(calls()).toBe(1);
 		});
@@ -97,6 +98,58 @@ describe('createHandoffHandler', () => {
 		} finally {
 			await server.close();
 		}
+	});
+
+	it('refuses tokens that cannot be genuine before any verify call, and verifies well-formed ones (X5)', async () => {
+		await withVerifyServer(async (issuer, calls) => {
+			const junk = [
+				'tok',
+				'x'.repeat(15),
+				'abc&client_id=evil&handoff_token=x',
+				`${'a'.repeat(20)}+/=`,
+				`${'a'.repeat(20)}%`,
+				'<script>alert(1)</script>',
+				'токен-токен-токен-токен',
+				`${TOKEN}!`,
+				`${TOKEN}=`
+			];
+			for (const token of junk) {
+				const res = await arrive({ issuer }, `handoff_token=${encodeURIComponent(token)}&state=${IDP_STATE}`);
+				expect(res.response.headers.get('location'), token).toBe('/login?error=invalid_token');
+			}
+			expect(calls()).toBe(0);
+			// control: our own format, and an opaque token of another server at the 16-character minimum
+			for (const token of [TOKEN, 'opaque.Tok_en~16']) {
+				const res = await arrive({ issuer }, `handoff_token=${encodeURIComponent(token)}&state=${IDP_STATE}`);
+				expect(res.response.headers.get('location')).toBe('/page');
+			}
+			expect(calls()).toBe(2);
+		});
+	});
+
+	it('bounds verify calls per client: a burst over the budget answers rate_limited with no verify call, under it verifies (X5)', async () => {
+		await withVerifyServer(async (issuer, calls) => {
+			let now = Date.now();
+			const clock = () => now;
+			const { burst, ratePerSecond } = DEFAULTS.handoff.verifyBudget;
+			const query = `handoff_token=${TOKEN}&state=${IDP_STATE}`;
+			for (let i = 0; i < burst; i++) {
+				expect((await arrive({ issuer, clock }, query)).response.headers.get('location')).toBe('/page');
+			}
+			expect(calls()).toBe(burst);
+			for (let i = 0; i < 3; i++) {
+				expect((await arrive({ issuer, clock }, query)).response.headers.get('location')).toBe('/login?error=rate_limited');
+			}
+			expect(calls()).toBe(burst);
+			// another client of the same server has a budget of its own
+			expect((await arrive({ issuer, clock, clientId: 'other-app' }, query)).response.headers.get('location')).toBe('/page');
+			expect(calls()).toBe(burst + 1);
+			// the budget refills at ratePerSecond: one call's worth of time later, exactly one more is verified
+			now += Math.ceil(1000 / ratePerSecond);
+			expect((await arrive({ issuer, clock }, query)).response.headers.get('location')).toBe('/page');
+			expect((await arrive({ issuer, clock }, query)).response.headers.get('location')).toBe('/login?error=rate_limited');
+			expect(calls()).toBe(burst + 2);
+		});
 	});
 
 	it('leaves requests without handoff_token to the app', async () => {

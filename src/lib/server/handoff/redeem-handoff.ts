@@ -10,6 +10,7 @@ import { scrubTracedUrl } from '../http/trace-scrub.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { establishSession } from '../session/establish-session.js';
 import { APP_INITIATED_PREFIX } from './start.js';
+import { verifyBudget } from './verify-budget.js';
 import { callVerifyEndpoint } from './verify-call.js';
 
 /** The outcome of one handoff; the cookie writes are in the batch either way. */
@@ -29,6 +30,10 @@ export type Redemption =
 const HANDOFF_PARAMS = ['handoff_token', 'state'];
 // Control characters and whitespace never occur in a token or state we accept.
 const UNSAFE = /[\x00-\x20\x7f]/;
+// What a handoff token can be: `sveltekit-sso/provider` mints base64url "." base64url, and real
+// servers mint base64url, JWS-compact or hex strings; RFC 3986 unreserved characters cover them all
+// and leave room for another server's opaque format. Anything else cannot be genuine (X5).
+const TOKEN_FORMAT = /^[A-Za-z0-9._~-]+$/;
 
 /** Link scanners and speculative loads must not spend a one-time token (docs/SECURITY.md H5). */
 function isPrefetch(request: Request): boolean {
@@ -87,6 +92,10 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 		return fail(runtime, 'invalid_request', 'handoff_token or state is oversized');
 	}
 	if (UNSAFE.test(token) || UNSAFE.test(state)) return fail(runtime, 'invalid_request', 'handoff_token or state has control characters');
+	// The answer the verify endpoint would give, without spending a call on it (X5).
+	if (token.length < DEFAULTS.handoff.minTokenLength || !TOKEN_FORMAT.test(token)) {
+		return fail(runtime, 'invalid_token', 'handoff_token is not in the format of a handoff token');
+	}
 
 	const { shared } = config;
 	const url = runtime.appUrl(event);
@@ -121,6 +130,11 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 	// session cookie at all counts as signed out. No user id is needed, so no verify call is spent.
 	if (read.kind === 'invalid' && conflictRule) {
 		return fail(runtime, 'session_conflict', 'a handoff arrived in a browser whose session cookie cannot be read');
+	}
+
+	// The last check before the network: a bounded number of verify calls per client and second (X5).
+	if (!verifyBudget.take(`${config.verifyUrl.href} ${shared.clientId}`, runtime.clock())) {
+		return fail(runtime, 'rate_limited', 'too many handoff verify calls for this client in this process');
 	}
 
 	let verified;

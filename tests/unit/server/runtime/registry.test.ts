@@ -65,7 +65,7 @@ describe('one runtime per issuer and client, whatever is mounted', () => {
 	async function scenario(mount: Mount) {
 		const server = await verifyServer();
 		const handle = chain(mount(server.issuer));
-		const arrival = await request(handle, '/page?handoff_token=tok&state=idp-state-12345678');
+		const arrival = await request(handle, '/page?handoff_token=tok-0123456789abcdef&state=idp-state-12345678');
 		const next = await request(handle, '/page', arrival.cookieHeader);
 		return { arrival: { ...arrival, cookieHeader: undefined, auth: undefined }, next: { user: next.auth?.user?.id ?? null, signedIn: next.auth?.isAuthenticated }, calls: server.calls() };
 	}
@@ -81,7 +81,7 @@ describe('one runtime per issuer and client, whatever is mounted', () => {
 	it('gives a handoff session a locals.auth with only createHandoffHandler mounted', async () => {
 		const server = await verifyServer();
 		const handle = chain([handoff(server.issuer)]);
-		const arrival = await request(handle, '/page?handoff_token=tok&state=idp-state-12345678');
+		const arrival = await request(handle, '/page?handoff_token=tok-0123456789abcdef&state=idp-state-12345678');
 		const next = await request(handle, '/page', arrival.cookieHeader);
 		expect(next.auth).toMatchObject({ isAuthenticated: true, user: { id: 'u1' } });
 		const signedOut = await request(handle, '/page');

@@ -10,10 +10,20 @@ export function bytesToBase64url(bytes: Uint8Array): string {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Decodes base64url; returns null (never throws) for input that is not canonical base64url. */
+/**
+ * Decodes base64url; returns null (never throws) for input that is not canonical base64url: no
+ * padding, and the bits of the last character that encode no byte (4 after 2 characters, 2 after 3)
+ * must be zero, as RFC 4648 §3.5 lets a decoder require. `atob` ignores them, so without this check
+ * one value has 4 or 16 spellings (`AA`, `AB`, `AC`… all decode to 0x00) and a MAC or an identifier
+ * compared as a string could be respelled (docs/SECURITY.md X4).
+ */
 export function base64urlToBytes(value: string): Uint8Array | null {
-	if (!BASE64URL.test(value) || value.length % 4 === 1) return null;
+	if (!BASE64URL.test(value)) return null;
+	const rest = value.length % 4;
+	if (rest === 1) return null;
+	if (rest !== 0 && (ALPHABET.indexOf(value[value.length - 1]) & (rest === 2 ? 0b1111 : 0b11)) !== 0) return null;
 	const padded = value.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((value.length + 3) % 4);
 	return base64ToBytes(padded);
 }

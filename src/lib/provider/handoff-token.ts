@@ -71,6 +71,8 @@ export async function openHandoffToken(
 	const parts = token.split('.');
 	if (parts.length !== 2) return null;
 	const [encoded, encodedMac] = parts;
+	// Canonical decoding: each MAC has exactly one spelling (X4). The payload needs no such check, as
+	// the MAC covers its encoded text, not its bytes.
 	const mac = base64urlToBytes(encodedMac);
 	if (mac === null || mac.length !== MAC_BYTES || encoded.length === 0) return null;
 

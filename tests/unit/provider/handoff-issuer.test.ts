@@ -245,6 +245,23 @@ describe('createHandoffIssuer: forged and altered tokens (K1)', () => {
 		expect(calls.getAndDelete).toBe(1);
 	});
 
+	it('accepts only the canonical spelling of the MAC: the three other last characters are refused without a store call (X4)', async () => {
+		const { issuer, calls } = setup();
+		const token = await mint(issuer);
+		const [encoded, encodedMac] = token.split('.');
+		// 32 bytes are 43 characters: the last one carries 2 bits nobody reads, so 4 characters decode alike.
+		expect(encodedMac).toHaveLength(43);
+		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+		const last = alphabet.indexOf(encodedMac.at(-1)!);
+		expect(last & 0b11).toBe(0);
+		const others = [1, 2, 3].map((low) => `${encoded}.${encodedMac.slice(0, -1)}${alphabet[last | low]}`);
+		for (const other of others) {
+			await expect(issuer.redeem(other, BINDING), other).resolves.toEqual({ ok: false, error: 'invalid_grant' });
+		}
+		expect(calls.getAndDelete).toBe(0);
+		expect((await issuer.redeem(token, BINDING)).ok).toBe(true);
+	});
+
 	it('verifies under every configured secret (rotation) and rejects once the old secret is removed', async () => {
 		const old = setup({ secret: OTHER_SECRET });
 		const token = await mint(old.issuer);

@@ -48,7 +48,13 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 		const timeout = signal.aborted || (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError'));
 		throw new AuthError(timeout ? 'timeout' : 'network_error', timeout ? 'the verify endpoint did not answer in time' : 'the verify endpoint could not be reached', { cause });
 	}
-	const body = await readJson(response, signal);
+	const type = jsonMediaType(response.headers.get('content-type'));
+	// RFC 9457: problem+json describes a failure, whatever the status says.
+	if (response.status === 200 && type === 'problem') {
+		await response.body?.cancel().catch(() => {});
+		throw new AuthError('invalid_response', 'the verify endpoint answered 200 with application/problem+json');
+	}
+	const body = type === null ? await discard(response) : await readJson(response, signal);
 	if (response.status !== 200) {
 		const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
 		const code = verifyErrorCode(error);
@@ -59,13 +65,34 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 	return parseVerifyResponse(body, config.clientId);
 }
 
+// `application/json` or a structured-syntax `+json` type (RFC 6839), as its essence (RFC 9110 §8.3.1).
+const JSON_ESSENCE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+
+/**
+ * What a `Content-Type` says about a body the SDK would read as JSON: `'json'`, `'problem'`
+ * (`application/problem+json`), or null for anything else, including a `charset` other than UTF-8
+ * (JSON is UTF-8, RFC 8259 §8.1, and the body is decoded as UTF-8 only).
+ */
+function jsonMediaType(header: string | null): 'json' | 'problem' | null {
+	if (header === null) return null;
+	const [essence, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
+	if (!JSON_ESSENCE.test(essence)) return null;
+	for (const param of params) {
+		const eq = param.indexOf('=');
+		if (eq === -1 || param.slice(0, eq).trim() !== 'charset') continue;
+		const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+		if (charset !== 'utf-8' && charset !== 'utf8') return null;
+	}
+	return essence === 'application/problem+json' ? 'problem' : 'json';
+}
+
+async function discard(response: Response): Promise<undefined> {
+	await response.body?.cancel().catch(() => {});
+	return undefined;
+}
+
 /** The JSON body, or undefined when it is not JSON; read under the same deadline as the request. */
 async function readJson(response: Response, signal: AbortSignal): Promise<unknown> {
-	const type = response.headers.get('content-type') ?? '';
-	if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-		await response.body?.cancel().catch(() => {});
-		return undefined;
-	}
 	const bytes = await readBodyCapped(response, DEFAULTS.handoff.maxResponseBytes);
 	if (bytes === null) {
 		if (signal.aborted) throw new AuthError('timeout', 'the verify endpoint did not finish its answer in time');

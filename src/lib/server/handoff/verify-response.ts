@@ -20,6 +20,18 @@ const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length 
 const MAX_PROFILE_FIELD = 256;
 // A year: longer lifetimes are a misconfiguration, and Infinity would not survive sealing.
 const MAX_EXPIRES_IN = 365 * 24 * 60 * 60;
+// RFC 3339 §5.6 date-time, as `Date.prototype.toISOString()` and the seed's servers write it.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+function isDateTime(value: unknown): boolean {
+	if (typeof value !== 'string') return false;
+	const match = DATE_TIME.exec(value);
+	if (!match) return false;
+	const [, , month, day, hour, minute, second] = match.map(Number);
+	// Date.parse rolls 2030-02-31 over to March: check the fields' ranges instead of trusting it.
+	if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return false;
+	return Number.isFinite(Date.parse(value));
+}
 
 function invalid(what: string): never {
 	throw new AuthError('invalid_response', `the verify response ${what}`);
@@ -51,7 +63,12 @@ export function parseVerifyResponse(body: unknown, clientId: string): VerifiedHa
 		const value = user[field];
 		if (value !== undefined && (typeof value !== 'string' || value.length > MAX_PROFILE_FIELD)) invalid(`has a malformed or oversized "user.${field}"`);
 	}
-	if (!isObject(session) || !nonEmpty(session.id)) invalid('has no "session" with an "id"');
+	// The session id goes into the cookie (S7), bounded like the user id.
+	if (!isObject(session) || !nonEmpty(session.id) || session.id.length > MAX_PROFILE_FIELD) invalid('has no "session" with an "id" of at most 256 characters');
+	// The seed's other session fields are optional, but a server that sends them must send them
+	// well-formed: a session block for another user, or with a garbage expiry, is a broken answer (X9).
+	if (session.userId !== undefined && session.userId !== user.id) invalid('has a "session.userId" that is not "user.id"');
+	if (session.expiresAt !== undefined && !isDateTime(session.expiresAt)) invalid('has a "session.expiresAt" that is not an RFC 3339 date-time');
 	if (carry_over_state !== undefined && carry_over_state !== null && !isObject(carry_over_state)) invalid('has a malformed "carry_over_state"');
 	return {
 		tokenType: 'Bearer',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../../../src/lib/errors.js';
+import { callVerifyEndpoint } from '../../../../src/lib/server/handoff/verify-call.js';
 import { parseVerifyResponse } from '../../../../src/lib/server/handoff/verify-response.js';
 
 const CLIENT = 'app';
@@ -184,6 +185,31 @@ describe('parseVerifyResponse', () => {
 		it('keeps only the session id', () => {
 			expect(parseVerifyResponse(grant({ session: { id: 's1', expires_at: 1 } }), CLIENT).session).toEqual({ id: 's1' });
 		});
+
+		it('accepts a 256-character session id and refuses a 257-character one (it goes into the cookie, S7)', () => {
+			expect(parseVerifyResponse(grant({ session: { id: 's'.repeat(256) } }), CLIENT).session.id).toHaveLength(256);
+			expectRefused(grant({ session: { id: 's'.repeat(257) } }), /"session"/);
+		});
+
+		it('accepts the full session block of the seed and of sveltekit-sso/provider, and ignores fields it does not use (X9)', () => {
+			const full = { id: 's1', userId: 'u1', createdAt: 'whenever', expiresAt: '2030-01-01T00:00:00.000Z', device: { a: 1 } };
+			expect(parseVerifyResponse(grant({ session: full }), CLIENT).session).toEqual({ id: 's1' });
+			for (const expiresAt of ['2030-01-01T00:00:00Z', '2030-01-01T09:00:00+09:00', '2030-01-01t00:00:00.123456z']) {
+				expect(parseVerifyResponse(grant({ session: { id: 's1', expiresAt } }), CLIENT).session).toEqual({ id: 's1' });
+			}
+		});
+
+		it('refuses a session block whose userId is malformed or names another user (X9)', () => {
+			for (const userId of [{}, [], null, 7, '', 'u2', 'u'.repeat(257)]) {
+				expectRefused(grant({ session: { id: 's', userId } }), /"session\.userId"/);
+			}
+		});
+
+		it('refuses a session block whose expiresAt is empty, garbage or not an RFC 3339 date-time (X9)', () => {
+			for (const expiresAt of ['', ' ', 'garbage', 'tomorrow', '2030-01-01', '2030-13-01T00:00:00Z', '2030-01-01T00:00:00', 1_900_000_000, null, {}, 'Tue, 01 Jan 2030 00:00:00 GMT']) {
+				expectRefused(grant({ session: { id: 's', expiresAt } }), /"session\.expiresAt"/);
+			}
+		});
 	});
 
 	describe('carry_over_state', () => {
@@ -215,5 +241,52 @@ describe('parseVerifyResponse', () => {
 			expect(String(error.stack)).not.toContain(ACCESS);
 			expect(String(error.stack)).not.toContain(REFRESH);
 		}
+	});
+});
+
+describe('callVerifyEndpoint: the content type of a 200 answer (X9)', () => {
+	const body = JSON.stringify(grant());
+	async function call(contentType: string | null, status = 200, text = body) {
+		const fetch: typeof globalThis.fetch = async () =>
+			new Response(text, { status, headers: contentType === null ? {} : { 'content-type': contentType } });
+		return callVerifyEndpoint(
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000 },
+			{ token: 'tok-0123456789abcdef', state: 'state-1' }
+		);
+	}
+	async function refusedWith(contentType: string | null, status = 200, text = body) {
+		const error = await call(contentType, status, text).then(
+			() => null,
+			(e: unknown) => e
+		);
+		expect(error, String(contentType)).toBeInstanceOf(AuthError);
+		return (error as AuthError).code;
+	}
+
+	it('reads JSON declared as application/json or a +json type, in UTF-8', async () => {
+		for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;Charset="UTF-8"', 'application/json ; charset=utf8', 'application/vnd.grant+json']) {
+			expect((await call(type)).accessToken, type).toBe(ACCESS);
+		}
+	});
+
+	it('refuses a 200 answer in a charset other than UTF-8, as problem+json, or not JSON at all', async () => {
+		for (const type of [
+			'application/json; charset=utf-16',
+			'application/json; charset=iso-8859-1',
+			'application/json; charset=utf-8; charset=utf-16',
+			'application/problem+json',
+			'application/problem+json; charset=utf-8',
+			'application/json-seq',
+			'application/jsonx',
+			'text/json',
+			'text/html',
+			null
+		]) {
+			expect(await refusedWith(type), String(type)).toBe('invalid_response');
+		}
+	});
+
+	it('still reads the error code of a problem+json error answer', async () => {
+		expect(await refusedWith('application/problem+json', 400, JSON.stringify({ error: 'invalid_grant' }))).toBe('invalid_token');
 	});
 });

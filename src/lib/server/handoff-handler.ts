@@ -35,7 +35,7 @@ export type HandoffHandlerOptions = HandoffOptions;
  * ```ts
  * export const handle = sequence(
  *   createAuthHandle({ issuer, clientId }),
- *   createHandoffHandler({ issuer, clientId, errorRedirect: '/login?error=handoff_failed' })
+ *   createHandoffHandler({ issuer, clientId }) // failures land on /login?error=<code>
  * );
  * ```
  *

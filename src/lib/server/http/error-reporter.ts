@@ -12,6 +12,19 @@ export interface AuthErrorInfo {
 	readonly cause?: unknown;
 }
 
+// What a developer most likely has to change, per code: printed after the failure in development only.
+const HINTS: Partial<Record<AuthErrorCode, string>> = {
+	verify_failed: 'the verify endpoint refused the call: check clientId and clientSecret, and that this client may use handoffs',
+	invalid_response: 'the server answered something unexpected: check issuer (exactly as its discovery document names it) and clientSecret',
+	invalid_state: 'no transaction in this browser matches: a replayed or stale link, or the transaction cookie was not sent back (another origin or host than options.origin?)',
+	invalid_token: 'the token was refused: expired, already used, or minted for another client',
+	network_error: 'the authorization server could not be reached: check issuer and that the server runs',
+	timeout: 'the authorization server did not answer within timeoutMs',
+	store_unavailable: 'the family store failed: check the Redis or PostgreSQL connection',
+	session_conflict: 'another user is signed in in this browser; sessionConflict decides',
+	rate_limited: 'more handoffs than the verify budget allows: a link scanner or a loop?'
+};
+
 /** Reports a failure to the app's loggers. Never throws, never rejects, never passes a token on. */
 export type ErrorReporter = (info: AuthErrorInfo) => void;
 
@@ -26,7 +39,10 @@ export function createErrorReporter(loggers: ReadonlySet<(info: AuthErrorInfo) =
 	return (info) => {
 		const safe: AuthErrorInfo = info.cause === undefined ? info : { ...info, cause: safeCause(info.cause) };
 		if (loggers.size === 0) {
-			if (development) console.warn(`[sveltekit-sso] ${safe.phase ?? 'request'} failed (${safe.code}): ${safe.message}`);
+			if (development) {
+				const hint = HINTS[safe.code];
+				console.warn(`[sveltekit-sso] ${safe.phase ?? 'request'} failed (${safe.code}): ${safe.message}${hint ? ` — ${hint}` : ''}`);
+			}
 			return;
 		}
 		for (const log of loggers) {

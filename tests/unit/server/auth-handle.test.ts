@@ -338,6 +338,28 @@ describe('back-channel logout through the hook', () => {
 		expect((await call('/')).auth?.isAuthenticated).toBe(false);
 	});
 
+	it('answers 503 while the JWKS answers 5xx or HTML, so the server retries; the retry ends the session', async () => {
+		const as = await createFakeAs({ clientId: 'app' });
+		let jwks: 'down' | 'html' | 'up' = 'down';
+		const fetch: typeof globalThis.fetch = async (input, init) => {
+			if (new URL(new Request(input).url).pathname !== '/jwks' || jwks === 'up') return as.fetch(input, init);
+			return jwks === 'down' ? new Response('<html>502 Bad Gateway</html>', { status: 502 }) : new Response('<html>maintenance</html>', { status: 200 });
+		};
+		const { signIn, call, errors } = await setup({ as, fetch });
+		await signIn();
+		const token = await as.sign(claims(as), { typ: 'logout+jwt' });
+		const down = await post(call, token);
+		expect(down.response.status).toBe(503);
+		expect(down.response.headers.get('cache-control')).toBe('no-store');
+		jwks = 'html';
+		expect((await post(call, token)).response.status).toBe(503);
+		expect(errors.filter((e) => e.phase === 'backchannel-logout').map((e) => e.code)).toEqual(['network_error', 'network_error']);
+		expect((await call('/')).auth?.isAuthenticated).toBe(true);
+		jwks = 'up';
+		expect((await post(call, token)).response.status).toBe(200);
+		expect((await call('/')).auth?.isAuthenticated).toBe(false);
+	});
+
 	it('answers 400 for a malformed request: wrong content type, several tokens, no token', async () => {
 		const { call } = await setup();
 		const wrongType = await call('/auth/backchannel-logout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"logout_token":"x"}' });

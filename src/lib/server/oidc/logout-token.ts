@@ -21,6 +21,8 @@ const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 // RFC 8725 §3.11 explicit typing; Back-Channel Logout 1.0 §2.4 registers `logout+jwt`.
 const LOGOUT_TYP = /^(?:application\/)?logout\+jwt$/i;
 
+const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
+
 /** A verified logout token: who to sign out. */
 export interface LogoutClaims {
 	readonly iss: string;
@@ -39,18 +41,46 @@ export interface LogoutClaims {
 export function createLogoutTokenVerifier(deps: LogoutTokenVerifierDeps): LogoutTokenVerifier {
 	let keys: { uri: string; get: JWTVerifyGetKey } | undefined;
 
+	// Whatever goes wrong while getting the issuer's keys is the issuer's outage, not the token's fault:
+	// it ends as `network_error` / `timeout`, which the back-channel route answers 503 so the server
+	// retries. Only the token's own failures are `invalid_token` (400, never retried).
+	const jwksFetch: typeof fetch = async (input, init) => {
+		let response: Response;
+		try {
+			response = await deps.fetch(input, init);
+		} catch (error) {
+			// jose's only signal is its timeout.
+			if (init?.signal?.aborted || isTimeout(error)) throw new AuthError('timeout', 'logout token: the JWKS did not answer in time', { cause: error });
+			throw new AuthError('network_error', 'logout token: the JWKS could not be fetched', { cause: error });
+		}
+		if (response.status !== 200) {
+			await response.body?.cancel().catch(() => {});
+			throw new AuthError('network_error', `logout token: the JWKS answered ${response.status}`);
+		}
+		return response;
+	};
+
 	function keySet(jwksUri: string): JWTVerifyGetKey {
 		if (keys?.uri !== jwksUri) {
 			const remote = createRemoteJWKSet(new URL(jwksUri), {
-				[customFetch]: deps.fetch,
+				[customFetch]: jwksFetch,
 				timeoutDuration: deps.timeoutMs
 			});
-			// Several keys without a `kid` that could all verify: refuse rather than try each (I7).
 			const get: JWTVerifyGetKey = async (header, token) => {
 				try {
 					return await remote(header, token);
 				} catch (error) {
+					if (error instanceof AuthError) throw error;
+					// Several keys without a `kid` that could all verify: refuse rather than try each (I7).
 					if (error instanceof errors.JWKSMultipleMatchingKeys) throw new AuthError('invalid_token', 'multiple keys match and the token has no "kid"');
+					if (error instanceof errors.JWKSTimeout) throw new AuthError('timeout', 'logout token: the JWKS did not answer in time', { cause: error });
+					// A body that is not JSON (jose's plain JOSEError, thrown only while fetching the set) or
+					// JSON that is not a key set: the JWKS is unhealthy.
+					if (error instanceof errors.JWKSInvalid || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
+						if (isTimeout((error as Error).cause)) throw new AuthError('timeout', 'logout token: the JWKS did not answer in time', { cause: error });
+						throw new AuthError('network_error', 'logout token: the JWKS is not a readable key set', { cause: error });
+					}
+					// No matching key, an algorithm no key set can hold, a key that does not import: the token's.
 					throw error;
 				}
 			};
@@ -78,12 +108,8 @@ export function createLogoutTokenVerifier(deps: LogoutTokenVerifierDeps): Logout
 			payload = verified.payload;
 			typ = verified.protectedHeader.typ;
 		} catch (error) {
+			// AuthError: the JWKS could not be had (network_error / timeout), or I7's refusal.
 			if (error instanceof AuthError) throw error;
-			// The issuer's JWKS could not be fetched: not the token's fault, so the server may retry (503).
-			if (error instanceof errors.JWKSTimeout) throw new AuthError('timeout', 'logout token: the JWKS did not answer in time', { cause: error });
-			if (error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JWKS|fetch/i.test(error.message))) {
-				throw new AuthError('network_error', 'logout token: the JWKS could not be fetched', { cause: error });
-			}
 			throw new AuthError('invalid_token', `logout token: ${describe(error)}`, { cause: error });
 		}
 		if (typ !== undefined && !LOGOUT_TYP.test(typ)) throw new AuthError('invalid_token', 'logout token: "typ" is not logout+jwt');

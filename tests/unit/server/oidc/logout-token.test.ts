@@ -298,6 +298,80 @@ describe('createLogoutTokenVerifier', () => {
 			await expectRefused(verify(token), 'timeout');
 		});
 
+		/** The fake AS, except that its JWKS endpoint answers with `jwks()`. */
+		function unhealthyJwks(as: FakeAs, jwks: (init?: RequestInit) => Response | Promise<Response>): typeof fetch {
+			return async (input, init) => (new URL(new Request(input).url).pathname === '/jwks' ? jwks(init) : as.fetch(input, init));
+		}
+
+		it('reports network_error, not invalid_token, when the JWKS endpoint answers 5xx or another status than 200 (the server retries)', async () => {
+			const { as } = await setup();
+			const token = await logoutToken(as);
+			for (const status of [500, 502, 503, 404, 302]) {
+				const { verify } = await setup({
+					fetch: unhealthyJwks(as, () => new Response(status === 302 ? null : '<html>down</html>', { status, headers: status === 302 ? { location: '/elsewhere' } : { 'content-type': 'text/html' } }))
+				});
+				await expectRefused(verify(token), 'network_error', /JWKS/);
+			}
+		});
+
+		it('reports network_error when the JWKS body is not JSON, or JSON that is not a key set', async () => {
+			const { as } = await setup();
+			const token = await logoutToken(as);
+			for (const body of ['<html>maintenance</html>', '{"keys":', '{"keys":"none"}', '[]']) {
+				const { verify } = await setup({ fetch: unhealthyJwks(as, () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })) });
+				await expectRefused(verify(token), 'network_error', /JWKS/);
+			}
+		});
+
+		it('reports network_error when the fetch of the JWKS throws a plain Error', async () => {
+			const { as } = await setup();
+			const token = await logoutToken(as);
+			const { verify } = await setup({
+				fetch: unhealthyJwks(as, () => {
+					throw new Error('socket hang up');
+				})
+			});
+			await expectRefused(verify(token), 'network_error', /JWKS/);
+		});
+
+		it('reports timeout when the JWKS body never ends', async () => {
+			const { as } = await setup();
+			const token = await logoutToken(as);
+			const stalled = (init?: RequestInit) =>
+				new Response(
+					new ReadableStream({
+						start(controller) {
+							controller.enqueue(new TextEncoder().encode('{"keys":['));
+							init?.signal?.addEventListener('abort', () => controller.error(init.signal!.reason));
+						}
+					}),
+					{ status: 200, headers: { 'content-type': 'application/json' } }
+				);
+			const { verify } = await setup({ fetch: unhealthyJwks(as, stalled), timeoutMs: 20 });
+			await expectRefused(verify(token), 'timeout');
+		});
+
+		it('verifies the same token once the JWKS is healthy again (a failed fetch is not cached)', async () => {
+			const { as } = await setup();
+			const token = await logoutToken(as);
+			let down = true;
+			const { verify } = await setup({ fetch: unhealthyJwks(as, (init) => (down ? new Response('busy', { status: 503 }) : as.fetch(`${as.issuer}/jwks`, init))) });
+			await expectRefused(verify(token), 'network_error');
+			down = false;
+			expect((await verify(token)).sid).toBe('as-sid-1');
+		});
+
+		it('keeps the token\'s own failures invalid_token while the JWKS is healthy: an unknown kid, an algorithm no key set holds', async () => {
+			const { as, verify } = await setup({ metadata: { id_token_signing_alg_values_supported: ['RS256', 'HS256'] } });
+			const hs = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'logout+jwt' }).sign(new TextEncoder().encode('x'.repeat(32)));
+			await expectRefused(verify(hs), 'invalid_token');
+			const { privateKey } = await generateKeyPair('RS256');
+			const unknownKid = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'k-unknown', typ: 'logout+jwt' }).sign(privateKey);
+			await expectRefused(verify(unknownKid), 'invalid_token');
+			// control: the issuer's own token verifies with the same verifier
+			expect((await verify(await logoutToken(as))).sid).toBe('as-sid-1');
+		});
+
 		it('refuses with invalid_response when the issuer has no jwks_uri', async () => {
 			const { as, verify } = await setup({ metadata: { jwks_uri: undefined } });
 			await expectRefused(verify(await logoutToken(as)), 'invalid_response', /jwks_uri/);

@@ -123,8 +123,15 @@ export const DEFAULTS = Object.freeze({
 		defaultAccessTokenLifetimeMs: 60 * 60 * 1000,
 		/** Back-channel logout tokens older than this are refused; their `jti` is remembered as long. */
 		logoutTokenMaxAgeMs: 10 * 60 * 1000,
-		/** A back-channel logout body over this size is not a logout token. */
-		maxLogoutBodyBytes: 16 * 1024
+		/** A back-channel logout body over this size is not a logout token: 413, before any verification (X8). */
+		maxLogoutBodyBytes: 16 * 1024,
+		/**
+		 * The rest of a refused logout body is read and discarded up to this many bytes, so the 413 reaches
+		 * the server: on Node, cancelling a body still arriving destroys the socket and the client sees a
+		 * connection reset instead of the answer. A larger body is cancelled (adapter-node's own
+		 * BODY_SIZE_LIMIT, 512 KiB by default, usually ends it first).
+		 */
+		maxLogoutBodyDrainBytes: 1024 * 1024
 	}),
 	refresh: Object.freeze({
 		/** Refresh this long before the access token expires, but never more than half its lifetime. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/app-server.js';
@@ -127,6 +128,49 @@ describe('back-channel logout (OIDC Back-Channel Logout 1.0)', () => {
 		// The same token again (jti replay), on either instance: refused.
 		expect((await deliver(valid)).status).toBe(400);
 		expect((await deliver(valid, instanceB.url)).status).toBe(400);
+	});
+
+	it('answers 413 with no-store, never a connection reset, to a body over 16 KiB, declared or chunked; the connection then carries a valid logout (X8)', async () => {
+		const { cookie, record } = await session('ivan');
+		// One keep-alive connection for every request: a reset would fail the request that meets it.
+		const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+		const post = (body: Buffer, chunked: boolean) =>
+			new Promise<{ status: number; cacheControl: string | undefined; reused: boolean }>((resolve, reject) => {
+				const url = new URL(`${stack.app.url}/auth/backchannel-logout`);
+				const req = request(
+					{
+						agent,
+						host: url.hostname,
+						port: url.port,
+						path: url.pathname,
+						method: 'POST',
+						headers: { 'content-type': 'application/x-www-form-urlencoded', ...(chunked ? {} : { 'content-length': String(body.length) }) }
+					},
+					(res) => {
+						res.resume();
+						res.on('end', () => resolve({ status: res.statusCode!, cacheControl: res.headers['cache-control'], reused: req.reusedSocket }));
+						res.on('error', reject);
+					}
+				);
+				req.on('error', reject);
+				if (chunked) for (let at = 0; at < body.length; at += 8192) req.write(body.subarray(at, at + 8192));
+				req.end(chunked ? undefined : body);
+			});
+		try {
+			for (const size of [70 * 1024, 300 * 1024]) {
+				for (const chunked of [false, true]) {
+					const answer = await post(Buffer.from(`logout_token=${'a'.repeat(size)}`), chunked);
+					expect({ size, chunked, status: answer.status, cacheControl: answer.cacheControl }).toEqual({ size, chunked, status: 413, cacheControl: 'no-store' });
+				}
+			}
+			expect(await who(stack.app.url, cookie)).toMatchObject({ isAuthenticated: true });
+			// control: the same connection, still open, carries a valid logout token
+			const valid = await post(Buffer.from(new URLSearchParams({ logout_token: await logoutToken({ sid: record.idp!.sid! }) }).toString()), false);
+			expect(valid).toEqual({ status: 200, cacheControl: 'no-store', reused: true });
+			expect(await who(stack.app.url, cookie)).toMatchObject({ isAuthenticated: false });
+		} finally {
+			agent.destroy();
+		}
 	});
 
 	it('a logout token naming only the subject ends every session of that user created before it', async () => {

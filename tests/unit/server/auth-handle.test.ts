@@ -370,12 +370,38 @@ describe('back-channel logout through the hook', () => {
 			body: 'logout_token=a&logout_token=b'
 		});
 		expect(twice.response.status).toBe(400);
-		const huge = await call('/auth/backchannel-logout', {
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: `logout_token=${'a'.repeat(20_000)}`
+	});
+
+	it('answers 413 with no-store to a body over 16 KiB, declared or found while reading, before any verification (X8)', async () => {
+		const { handle, call, as, errors } = await setup();
+		const form = { 'content-type': 'application/x-www-form-urlencoded' };
+		const send = async (body: ReadableStream<Uint8Array>, headers: Record<string, string>) => {
+			const { event } = fakeEvent(`${APP}/auth/backchannel-logout`, { method: 'POST', headers: { ...form, ...headers } });
+			(event as { request: Request }).request = new Request(event.request.url, { method: 'POST', headers: event.request.headers, body, duplex: 'half' } as RequestInit);
+			return handle({ event, resolve: async () => new Response('page') });
+		};
+		// A declared length over the limit is answered before a byte of the body arrives.
+		const silent = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+		const declared = await send(silent, { 'content-length': String(70 * 1024) });
+		expect(declared.status).toBe(413);
+		expect(declared.headers.get('cache-control')).toBe('no-store');
+		expect(declared.headers.get('referrer-policy')).toBe('no-referrer');
+		// No declared length: the body turns out larger while read (chunks of 4 KiB, 64 KiB in all).
+		let sent = 0;
+		const chunk = new TextEncoder().encode('a'.repeat(4096));
+		const streamed = new ReadableStream<Uint8Array>({
+			start: (c) => c.enqueue(new TextEncoder().encode('logout_token=')),
+			pull: (c) => (sent < 64 * 1024 ? (c.enqueue(chunk), (sent += chunk.length)) : c.close())
 		});
-		expect(huge.response.status).toBe(400);
+		const found = await send(streamed, {});
+		expect(found.status).toBe(413);
+		expect(found.headers.get('cache-control')).toBe('no-store');
+		expect(as.calls.jwks).toBe(0);
+		expect(errors).toEqual([]);
+		// control: a body of exactly 16 KiB is read and its token verified (and refused: 400)
+		const atLimit = await call('/auth/backchannel-logout', { method: 'POST', headers: form, body: `logout_token=${'a'.repeat(16 * 1024 - 13)}` });
+		expect(atLimit.response.status).toBe(400);
+		expect(errors.map((e) => e.code)).toEqual(['invalid_token']);
 	});
 });
 

@@ -6,6 +6,9 @@ import type { ServerAuthContext } from '../../../src/lib/types.js';
 import type { AuthErrorInfo } from '../../../src/lib/server/http/error-reporter.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../../src/lib/stores/memory-refresh-token-family-store.js';
 import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../../src/lib/stores/refresh-token-family-store.js';
+import { createSealer } from '../../../src/lib/cookies/seal.js';
+import type { SessionRecord } from '../../../src/lib/cookies/session-cookie.js';
+import { DEFAULTS } from '../../../src/lib/defaults.js';
 import { CookieJar } from '../../support/kit-cookies.js';
 import { createFakeAs, fakeEvent, type FakeAs } from '../../support/oidc-fake-as.js';
 import { TEST_SECRET } from '../../support/fake-event.js';
@@ -55,6 +58,16 @@ async function setup(options: Options & { as?: FakeAs } = {}) {
 }
 
 const sessionWritten = (setCookies: string[]) => setCookies.some((c) => c.startsWith('__Host-sso=') && !/Max-Age=0/.test(c));
+
+/** The session record a jar holds (whole or chunked `__Host-sso`), opened with the test secret. */
+async function sessionIn(jar: CookieJar, now: number): Promise<SessionRecord | null> {
+	const whole = jar.values.get('__Host-sso');
+	const chunks = [...jar.values].filter(([name]) => /^__Host-sso\.\d+$/.test(name)).sort(([a], [b]) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+	const value = whole ?? chunks.map(([, v]) => v).join('');
+	if (!value) return null;
+	const opened = await createSealer({ secrets: [SECRET], purpose: 'session', clock: () => now }).open<{ s: SessionRecord }>(value);
+	return opened?.payload.s ?? null;
+}
 
 describe('sign-in and callback through the hook', () => {
 	it('signs in: 303 to the authorization endpoint, then the callback writes a session and returns to returnTo', async () => {
@@ -274,6 +287,100 @@ describe('the session path: hot path, checks and refresh', () => {
 		expect(as.calls.refresh).toBe(1);
 		expect(await res.response.text()).toMatch(/^at-/);
 		expect(sessionWritten(res.response.headers.getSetCookie())).toBe(true);
+	});
+});
+
+describe('the rolling re-seal never writes a superseded generation', () => {
+	/** One request through `handle` with the given Cookie header; Set-Cookies are returned, not applied. */
+	async function request(handle: ReturnType<typeof createAuthHandle>, cookie: string, path = '/') {
+		const { event, kit } = fakeEvent(`${APP}${path}`, { cookie });
+		const response = await handle({ event, resolve: async () => new Response('page') });
+		return { setCookies: [...response.headers.getSetCookie(), ...kit.setCookies()], auth: (event.locals as { auth?: ServerAuthContext }).auth };
+	}
+
+	it('a request that lost the refresh race (busy, then its wait ran out) writes no generation-0 cookie; delivered last, it cannot make the browser replay', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 60 });
+		const shared = { timeoutMs: 2_000, refreshLeaseMs: 5_000, refreshGraceMs: 5_000, sessionOptions: { rollingInterval: 10 } };
+		const { signIn, jar, clock, store, handle: instanceA, errors } = await setup({ as, ...shared });
+		// A second instance on the same family store and clock (another fetch: another runtime), which
+		// waits only 50 ms for a refresh another instance runs.
+		const instanceB = createAuthHandle({
+			issuer: as.issuer,
+			clientId: 'app',
+			clientSecret: 'app-secret',
+			origin: APP,
+			secret: SECRET,
+			fetch: (input, init) => as.fetch(input, init),
+			clock: () => clock.now,
+			familyStore: store,
+			refreshWaitMs: 50,
+			...shared
+		});
+		await signIn();
+		const cookie = jar.header();
+		expect((await sessionIn(jar, clock.now))?.family?.generation).toBe(0);
+		// The access token is within the leeway, and the rolling interval is due.
+		clock.now += 45_000;
+		as.tokenDelayMs = 300;
+		const winner = request(instanceA, cookie);
+		while (as.calls.refresh === 0) await new Promise((r) => setTimeout(r, 5));
+		// Instance A holds the lease and waits for the token endpoint: B gets busy, waits 50 ms, gives up.
+		const loser = await request(instanceB, cookie);
+		expect(loser.auth?.isAuthenticated).toBe(true);
+		expect(sessionWritten(loser.setCookies)).toBe(false);
+		const won = await winner;
+		expect(sessionWritten(won.setCookies)).toBe(true);
+		expect(as.calls.refresh).toBe(1);
+		// The browser receives A's answer, then B's.
+		jar.apply(won.setCookies);
+		jar.apply(loser.setCookies);
+		expect((await sessionIn(jar, clock.now))?.family?.generation).toBe(1);
+		// After the grace window, the browser's next request is no replay: still signed in, family alive.
+		as.tokenDelayMs = 0;
+		clock.now += 6_000;
+		expect((await request(instanceA, jar.header())).auth?.isAuthenticated).toBe(true);
+		expect(errors.filter((e) => e.code === 'session_revoked')).toEqual([]);
+		const record = await sessionIn(jar, clock.now);
+		expect((await store.findFamily(record!.family!.id))?.revokedAtMs).toBeNull();
+	});
+
+	it('re-seals on the rolling interval far from the refresh time, and never within the request horizon, after a transient failure or during back-off; the refresh then writes touchedAt', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 3600 });
+		const { signIn, call, jar, clock } = await setup({ as, sessionOptions: { rollingInterval: 10 } });
+		await signIn();
+		const start = clock.now;
+		const refreshAt = start + 3600_000 - 30_000;
+		const generation = async () => (await sessionIn(jar, clock.now))?.family?.generation;
+		// control: far from the refresh time, the rolling interval re-seals (same generation, touchedAt now)
+		clock.now = start + 20_000;
+		const rolled = await call('/');
+		expect(sessionWritten(rolled.setCookies)).toBe(true);
+		expect((await sessionIn(jar, clock.now))?.touchedAt).toBe(clock.now);
+		// A request that starts just before refreshAt (within the request horizon): no re-seal.
+		clock.now = refreshAt - DEFAULTS.auth.requestHorizonMs + 1_000;
+		const near = await call('/');
+		expect(near.auth?.isAuthenticated).toBe(true);
+		expect(sessionWritten(near.setCookies)).toBe(false);
+		// Refresh due, the token endpoint answers 503: unchanged, no re-seal.
+		clock.now = refreshAt + 1_000;
+		as.tokenResponses.push(() => new Response('busy', { status: 503 }));
+		const failed = await call('/');
+		expect(as.calls.refresh).toBe(1);
+		expect(failed.auth?.isAuthenticated).toBe(true);
+		expect(sessionWritten(failed.setCookies)).toBe(false);
+		// Within the back-off: no token request, no re-seal.
+		clock.now += 1_000;
+		const waiting = await call('/');
+		expect(as.calls.refresh).toBe(1);
+		expect(sessionWritten(waiting.setCookies)).toBe(false);
+		expect(await generation()).toBe(0);
+		// After the back-off the refresh succeeds and its cookie carries the new touchedAt.
+		clock.now += DEFAULTS.refresh.retryAfterMs;
+		const refreshed = await call('/');
+		expect(as.calls.refresh).toBe(2);
+		expect(sessionWritten(refreshed.setCookies)).toBe(true);
+		expect(await generation()).toBe(1);
+		expect((await sessionIn(jar, clock.now))?.touchedAt).toBe(clock.now);
 	});
 });
 

@@ -201,8 +201,12 @@ async function authenticate(
 		}
 	}
 
-	if (read.reseal && batch === null) {
-		// Rolling inactivity window: re-sealed at most once per rollingInterval, not on every request.
+	// Rolling inactivity window: re-sealed at most once per rollingInterval, not on every request. Never
+	// once the refresh is due or near: another request (here or on another instance) may be rotating
+	// the family right now, and this record's generation, re-sealed and arriving after that request's
+	// answer, would put the superseded generation back into the browser, a replay once the grace window
+	// ends (the family is revoked, an honest user signed out). The refresh writes touchedAt itself.
+	if (read.reseal && batch === null && clock() < memo.refreshAt - DEFAULTS.auth.requestHorizonMs) {
 		batch = new CookieBatch();
 		record = { ...record, touchedAt: clock() };
 		expiresAt = await runtime.session.write(batch, url, record, read.present);

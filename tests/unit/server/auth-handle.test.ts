@@ -290,6 +290,68 @@ describe('the session path: hot path, checks and refresh', () => {
 	});
 });
 
+describe('a revoked cookie is remembered', () => {
+	/** A family store that counts every call. */
+	function countingStore() {
+		const inner = new InMemoryRefreshTokenFamilyStore();
+		const calls = { count: 0 };
+		const store: RefreshTokenFamilyStore = {
+			kind: 'counting',
+			findFamily: (id) => (calls.count++, inner.findFamily(id)),
+			registerFamily: (f) => (calls.count++, inner.registerFamily(f)),
+			updateFamily: (id, u) => (calls.count++, inner.updateFamily(id, u))
+		};
+		return { store, calls, inner };
+	}
+	/** Replays `cookie` `times` times; the store calls of each replay. */
+	async function replay(handle: ReturnType<typeof createAuthHandle>, cookie: string, calls: { count: number }, times = 5) {
+		const perReplay: number[] = [];
+		for (let i = 0; i < times; i++) {
+			const before = calls.count;
+			const { event, kit } = fakeEvent(`${APP}/`, { cookie });
+			const response = await handle({ event, resolve: async () => new Response('page') });
+			perReplay.push(calls.count - before);
+			expect((event.locals as { auth?: ServerAuthContext }).auth?.isAuthenticated).toBe(false);
+			const setCookies = [...response.headers.getSetCookie(), ...kit.setCookies()];
+			expect(setCookies.some((c) => c.startsWith('__Host-sso=;') && /Max-Age=0/.test(c))).toBe(true);
+		}
+		return perReplay;
+	}
+
+	it('a cookie the session check found revoked is signed out and cleared on every replay, with one store check, then none', async () => {
+		const { store, calls, inner } = countingStore();
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 3600 });
+		const { signIn, call, jar, handle, clock } = await setup({ as, familyStore: store });
+		await signIn();
+		const cookie = jar.header();
+		expect((await call('/')).auth?.isAuthenticated).toBe(true);
+		// Another instance ends the session (sign-out there); this instance checks within the interval.
+		const familyId = (await sessionIn(jar, clock.now))!.family!.id;
+		await inner.updateFamily(familyId, (f) => ({ ...f, revokedAtMs: clock.now }));
+		clock.now += DEFAULTS.refresh.sessionCheckIntervalMs + 1;
+		const perReplay = await replay(handle, cookie, calls);
+		expect(perReplay[0]).toBeGreaterThan(0);
+		expect(perReplay.slice(1)).toEqual([0, 0, 0, 0]);
+	});
+
+	it('a superseded cookie whose refresh ended the session (replay) is signed out and cleared on every later replay without a store call', async () => {
+		const { store, calls } = countingStore();
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 60 });
+		const { signIn, call, jar, handle, clock } = await setup({ as, familyStore: store, refreshGraceMs: 5_000 });
+		await signIn();
+		const generation0 = jar.header();
+		clock.now += 45_000;
+		expect(sessionWritten((await call('/')).setCookies)).toBe(true);
+		expect((await sessionIn(jar, clock.now))?.family?.generation).toBe(1);
+		// After the grace window, generation 0 is a replay: the first revokes the family.
+		clock.now += 6_000;
+		const perReplay = await replay(handle, generation0, calls);
+		expect(perReplay[0]).toBeGreaterThan(0);
+		expect(perReplay.slice(1)).toEqual([0, 0, 0, 0]);
+		expect(as.calls.refresh).toBe(1);
+	});
+});
+
 describe('the rolling re-seal never writes a superseded generation', () => {
 	/** One request through `handle` with the given Cookie header; Set-Cookies are returned, not applied. */
 	async function request(handle: ReturnType<typeof createAuthHandle>, cookie: string, path = '/') {

@@ -25,6 +25,11 @@ interface Memo {
 	epoch: number;
 	/** The hot path applies until then. */
 	hotUntil: number;
+	/**
+	 * This cookie value was found revoked (family revoked, logout recorded, a refresh that ended the
+	 * session): final. A replay is signed out and cleared without asking the store again.
+	 */
+	revoked: boolean;
 	checking?: Promise<boolean>;
 }
 
@@ -81,7 +86,8 @@ function memoOf(runtime: Runtime, read: Extract<SessionRead, { kind: 'valid' }>)
 		// First sight in this process: checked on its first request.
 		checkedAt: -Infinity,
 		epoch: runtime.revocation.epoch,
-		hotUntil: checkable ? -Infinity : refreshAt - DEFAULTS.auth.requestHorizonMs
+		hotUntil: checkable ? -Infinity : refreshAt - DEFAULTS.auth.requestHorizonMs,
+		revoked: false
 	};
 	slot.value = memo;
 	return memo;
@@ -162,6 +168,14 @@ async function authenticate(
 		runtime.session.clear(clear, url, read.present);
 		return { auth: SIGNED_OUT, batch: clear };
 	};
+	// The verdict on this exact cookie value is final: a replay costs no store round trip. (`hotUntil`
+	// stays in the past, so the hot path never serves it.)
+	const revoke = () => {
+		memo.revoked = true;
+		memo.hotUntil = -Infinity;
+		return ended();
+	};
+	if (memo.revoked) return ended();
 
 	const now = clock();
 	if (memo.checkable && (now >= memo.checkedAt + interval || memo.epoch !== revocation.epoch)) {
@@ -177,7 +191,7 @@ async function authenticate(
 		}
 		if (revoked) {
 			if (record.family) await runtime.rotation.revoke(record.family.id).catch(() => {});
-			return ended();
+			return revoke();
 		}
 		memo.checkedAt = now;
 		memo.epoch = epoch;
@@ -186,7 +200,7 @@ async function authenticate(
 
 	if (now >= memo.refreshAt && now >= memo.retryAt) {
 		const outcome = await refresher.refresh(record);
-		if (outcome.kind === 'ended') return ended();
+		if (outcome.kind === 'ended') return revoke();
 		if (outcome.kind === 'unavailable') return { auth: SIGNED_OUT, batch: null };
 		if (outcome.kind === 'unchanged') memo.retryAt = outcome.retryAt;
 		else {

@@ -560,7 +560,11 @@ describe('back-channel logout through the hook', () => {
 		const chunk = new TextEncoder().encode('a'.repeat(4096));
 		const streamed = new ReadableStream<Uint8Array>({
 			start: (c) => c.enqueue(new TextEncoder().encode('logout_token=')),
-			pull: (c) => (sent < 64 * 1024 ? (c.enqueue(chunk), (sent += chunk.length)) : c.close())
+			pull: (c) => {
+				if (sent >= 64 * 1024) return c.close();
+				c.enqueue(chunk);
+				sent += chunk.length;
+			}
 		});
 		const found = await send(streamed, {});
 		expect(found.status).toBe(413);

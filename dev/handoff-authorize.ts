@@ -12,7 +12,7 @@ export interface HandoffAuthorizeOptions {
 	/** The registered redirect URIs of a client, or undefined for an unknown client. */
 	redirectUrisOf(clientId: string): Promise<string[] | undefined>;
 	currentSession(req: IncomingMessage, res: ServerResponse): Promise<IdpSession | null>;
-	mintHandoff(input: { clientId: string; sub: string; state: string }): Promise<string>;
+	mintHandoff(input: { clientId: string; sub: string; state: string; codeChallenge?: string }): Promise<string>;
 	/** Applied to every redirect back to the client (the misbehave hook). */
 	rewriteRedirect(url: URL): URL;
 	onRequest(): void;
@@ -20,7 +20,9 @@ export interface HandoffAuthorizeOptions {
 
 // The app's state travels back in the URL and inside the handoff token; longer is not a state.
 const MAX_STATE_LENGTH = 512;
-const PARAMETERS = ['handoff', 'client_id', 'redirect_uri', 'state', 'prompt'];
+const PARAMETERS = ['handoff', 'client_id', 'redirect_uri', 'state', 'prompt', 'code_challenge', 'code_challenge_method'];
+// RFC 7636 S256: the token is then bound to the browser that started the handoff.
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 /** True when the request is an app-initiated handoff request this module must answer. */
 export function isHandoffAuthorization(req: IncomingMessage, url: URL): boolean {
@@ -65,9 +67,17 @@ export function createHandoffAuthorize(options: HandoffAuthorizeOptions) {
 		if (prompt !== null && prompt !== 'none') return error('invalid_request');
 		if (!stateValid) return error('invalid_request');
 
+		const codeChallenge = params.get('code_challenge');
+		if (codeChallenge !== null && (params.get('code_challenge_method') !== 'S256' || !S256_CHALLENGE.test(codeChallenge))) return error('invalid_request');
+
 		const session = await options.currentSession(req, res);
 		if (session === null) return error('login_required');
-		const handoffToken = await options.mintHandoff({ clientId, sub: session.accountId, state: state as string });
+		const handoffToken = await options.mintHandoff({
+			clientId,
+			sub: session.accountId,
+			state: state as string,
+			...(codeChallenge === null ? {} : { codeChallenge })
+		});
 		back({ handoff_token: handoffToken, state });
 	};
 }

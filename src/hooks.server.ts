@@ -29,7 +29,8 @@ function authHandle() {
 // The handler shares createAuthHandle's runtime (session, family store, secret): options it leaves out
 // are inherited. SSO_HOOKS=handoff-only mounts it alone, with the store and timings it then needs itself.
 const handoffHandler = (alone = false) =>
-	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests, ...(alone ? { familyStore: store, ...oidcTimings } : {}) });
+	// pkce: the dev IdP binds app-initiated handoff tokens to the browser that started them.
+	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests, pkce: true, ...(alone ? { familyStore: store, ...oidcTimings } : {}) });
 
 // `npm run bench` measures the same build with a pass-through hook (baseline) and createAuthHandle alone.
 function chooseHandle() {

@@ -1,3 +1,4 @@
+import { CODE_VERIFIER, S256_CHALLENGE, s256Challenge } from '../crypto/pkce.js';
 import { HANDOFF_LIMITS } from '../handoff-limits.js';
 import { systemClock, type Clock } from '../clock.js';
 import { utf8 } from '../crypto/base64url.js';
@@ -78,6 +79,13 @@ export interface MintHandoffInput {
 	 * `JSON.parse(JSON.stringify(carryOverState))`.
 	 */
 	carryOverState?: Record<string, unknown>;
+	/**
+	 * The S256 `code_challenge` an app sent with an app-initiated handoff request (RFC 7636). The token
+	 * is then bound to the browser that started the handoff: redeeming it needs the `code_verifier`,
+	 * which only that browser's transaction holds. Without it, anyone holding the URL could redeem a
+	 * public client's token at the verify endpoint within its lifetime.
+	 */
+	codeChallenge?: string;
 }
 
 /** What the redeemer must present besides the token. */
@@ -86,6 +94,8 @@ export interface RedeemHandoffInput {
 	clientId: string;
 	/** The `state` that arrived with the token; must equal the minted one. */
 	state: string;
+	/** The PKCE `code_verifier`: required when the token was minted with a `codeChallenge`. */
+	codeVerifier?: string;
 }
 
 /**
@@ -214,7 +224,10 @@ export function createHandoffIssuer(options: HandoffIssuerOptions): HandoffIssue
 			if (typeof input !== 'object' || input === null) {
 				throw misuse('ERR_INVALID_ARGUMENT', `${where}: the argument must be an object`);
 			}
-			const { clientId, sub, state, carryOverState } = input;
+			const { clientId, sub, state, carryOverState, codeChallenge } = input;
+			if (codeChallenge !== undefined && (typeof codeChallenge !== 'string' || !S256_CHALLENGE.test(codeChallenge))) {
+				throw misuse('ERR_INVALID_ARGUMENT', `${where}: codeChallenge must be an S256 code_challenge (43 base64url characters)`);
+			}
 			for (const [name, value] of [
 				['clientId', clientId],
 				['sub', sub],
@@ -238,7 +251,8 @@ export function createHandoffIssuer(options: HandoffIssuerOptions): HandoffIssue
 				state,
 				iat,
 				exp: iat + ttlSeconds,
-				jti: crypto.randomUUID()
+				jti: crypto.randomUUID(),
+				...(codeChallenge === undefined ? {} : { cch: codeChallenge })
 			};
 			if (carry !== undefined) {
 				if (claimCheck) payload.cck = true;
@@ -297,9 +311,14 @@ export function createHandoffIssuer(options: HandoffIssuerOptions): HandoffIssue
 		const payload = await openHandoffToken(token, await ready);
 		if (payload === null) return fail('invalid_grant');
 
-		// All three are evaluated so the answer's timing does not say which binding failed.
+		// Every binding is evaluated so the answer's timing does not say which one failed. A token
+		// minted with a code_challenge also needs the verifier of the browser that started it (X6).
 		const stateMatches = await equalsConstantTime(payload.state, state);
-		const bound = payload.iss === issuer && payload.aud === clientId && stateMatches;
+		const verifier = input?.codeVerifier;
+		const browserMatches =
+			payload.cch === undefined ||
+			(typeof verifier === 'string' && CODE_VERIFIER.test(verifier) && (await equalsConstantTime(await s256Challenge(verifier), payload.cch)));
+		const bound = payload.iss === issuer && payload.aud === clientId && stateMatches && browserMatches;
 		if (!bound) return fail('invalid_grant');
 
 		if (!UUID_V4.test(payload.jti)) return fail('invalid_grant');

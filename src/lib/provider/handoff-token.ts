@@ -1,3 +1,4 @@
+import { S256_CHALLENGE } from '../crypto/pkce.js';
 import { HANDOFF_LIMITS } from '../handoff-limits.js';
 import {
 	base64urlToBytes,
@@ -43,9 +44,14 @@ export interface HandoffTokenPayload {
 	cos?: Record<string, unknown>;
 	/** The carry-over state is claim-checked: it waits in the store under `jti`. */
 	cck?: true;
+	/**
+	 * The S256 `code_challenge` of an app-initiated handoff: the redeemer must present its verifier,
+	 * so only the browser that started the handoff (through its app) can redeem the token.
+	 */
+	cch?: string;
 }
 
-const CLAIMS = new Set(['iss', 'aud', 'sub', 'state', 'iat', 'exp', 'jti', 'cos', 'cck']);
+const CLAIMS = new Set(['iss', 'aud', 'sub', 'state', 'iat', 'exp', 'jti', 'cos', 'cck', 'cch']);
 
 function macInput(encodedPayload: string): Uint8Array<ArrayBuffer> {
 	return utf8(`${HANDOFF_TOKEN_MAC_LABEL}.${encodedPayload}`);
@@ -108,6 +114,7 @@ function isPayload(value: unknown): value is HandoffTokenPayload {
 	if (p.cos !== undefined && !isPlainObject(p.cos)) return false;
 	if (p.cck !== undefined && p.cck !== true) return false;
 	if (p.cos !== undefined && p.cck !== undefined) return false;
+	if (p.cch !== undefined && (typeof p.cch !== 'string' || !S256_CHALLENGE.test(p.cch))) return false;
 	return true;
 }
 

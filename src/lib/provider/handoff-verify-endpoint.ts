@@ -72,6 +72,8 @@ export interface HandoffVerifyEndpointOptions {
 }
 
 const FIELDS = ['handoff_token', 'state', 'client_id'] as const;
+// An app that bound an app-initiated handoff to its browser (a code_challenge at the start) sends this.
+const OPTIONAL_FIELDS = ['code_verifier'] as const;
 
 const ERROR_STATUS: Record<HandoffRedeemError, number> = {
 	invalid_request: 400,
@@ -105,9 +107,10 @@ function error(code: HandoffRedeemError): Response {
  * POST = ({ request }) => verify(request)`), or in any server that speaks Fetch API objects.
  *
  * The request is `POST`, `Content-Type: application/json`, body `{ handoff_token, state, client_id }`
- * — each exactly once, each a non-empty string, nothing else, at most 16 KB. A confidential client
- * authenticates with HTTP Basic. Then the token is redeemed (single use, bound to `client_id` and
- * `state`) and `issueTokens` is asked for the tokens.
+ * and, for a token minted with a `codeChallenge`, `code_verifier` — each exactly once, each a
+ * non-empty string, nothing else, at most 16 KB. A confidential client authenticates with HTTP Basic.
+ * Then the token is redeemed (single use, bound to `client_id`, `state` and, when minted with one,
+ * the PKCE challenge) and `issueTokens` is asked for the tokens.
  *
  * Responses (all `Cache-Control: no-store`, JSON):
  * - 200 {@link HandoffVerifyResponseBody}
@@ -167,14 +170,18 @@ export function createHandoffVerifyEndpoint(
 		if (!isJsonContentType(request.headers.get('content-type'))) return error('invalid_request');
 		const bytes = await readBodyCapped(request, HANDOFF_VERIFY_MAX_BODY_BYTES);
 		if (bytes === null) return error('invalid_request');
-		const body = parseStrictStringFields(bytes, FIELDS);
+		const body = parseStrictStringFields(bytes, FIELDS, OPTIONAL_FIELDS);
 		if (body === null) return error('invalid_request');
 
 		if (!(await authenticateClient(clients, body.client_id, request.headers.get('authorization')))) {
 			return error('invalid_client');
 		}
 
-		const result = await issuer.redeem(body.handoff_token, { clientId: body.client_id, state: body.state });
+		const result = await issuer.redeem(body.handoff_token, {
+			clientId: body.client_id,
+			state: body.state,
+			...(body.code_verifier === undefined ? {} : { codeVerifier: body.code_verifier })
+		});
 		if (!result.ok) return error(result.error);
 
 		let issued: unknown;

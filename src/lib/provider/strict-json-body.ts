@@ -16,14 +16,15 @@ export function isJsonContentType(header: string | null): boolean {
 }
 
 /**
- * Parses `bytes` as a JSON object whose members are exactly `fields`, each once, each a non-empty
- * string. null for invalid UTF-8, invalid JSON, a non-object, a duplicate, missing or unknown member,
- * or a value of another type.
+ * Parses `bytes` as a JSON object whose members are exactly `fields` plus any of `optional`, each
+ * once, each a non-empty string. null for invalid UTF-8, invalid JSON, a non-object, a duplicate,
+ * missing or unknown member, or a value of another type.
  */
-export function parseStrictStringFields<K extends string>(
+export function parseStrictStringFields<K extends string, O extends string = never>(
 	bytes: Uint8Array,
-	fields: readonly K[]
-): Record<K, string> | null {
+	fields: readonly K[],
+	optional: readonly O[] = []
+): (Record<K, string> & Partial<Record<O, string>>) | null {
 	const text = fromUtf8(bytes);
 	if (text === null) return null;
 	let parsed: unknown;
@@ -33,17 +34,18 @@ export function parseStrictStringFields<K extends string>(
 		return null;
 	}
 	if (!isPlainObject(parsed)) return null;
-	// As many names as fields and every field present: each exactly once, nothing else.
+	// Every required field present, the optional ones that are, each exactly once, nothing else.
+	const present = optional.filter((field) => Object.hasOwn(parsed, field));
 	const names = topLevelNames(text);
-	if (names === null || names.length !== fields.length) return null;
-	const result = {} as Record<K, string>;
-	for (const field of fields) {
+	if (names === null || names.length !== fields.length + present.length) return null;
+	const result = {} as Record<string, string>;
+	for (const field of [...fields, ...present]) {
 		if (!Object.hasOwn(parsed, field)) return null;
 		const value = parsed[field];
 		if (typeof value !== 'string' || value === '') return null;
 		result[field] = value;
 	}
-	return result;
+	return result as Record<K, string> & Partial<Record<O, string>>;
 }
 
 /**

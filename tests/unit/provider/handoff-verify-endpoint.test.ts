@@ -409,3 +409,38 @@ describe('createHandoffVerifyEndpoint: options', () => {
 		expect(make({})).not.toThrow();
 	});
 });
+
+describe('app-initiated handoffs bound to the browser that started them (PKCE, X6)', () => {
+	const verifier = 'v'.repeat(20) + 'erifier-of-this-browser-0123456789';
+	const challenge = async (value: string) => bytesToBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value))));
+
+	it("refuses a public client's bound token presented without the verifier, or with another one, and accepts the right one once", async () => {
+		const { issuer, verify } = setup();
+		const token = await issuer.mint({ clientId: 'spa', sub: 'alice', state: 'hoa_state-1', codeChallenge: await challenge(verifier) });
+		// The attack: whoever holds the handoff URL (history, a proxy log) redeems it as the public client.
+		const stolen = await verify(post({ handoff_token: token, state: 'hoa_state-1', client_id: 'spa' }, { authorization: null }));
+		expect(stolen.status).toBe(400);
+		expect(await stolen.json()).toEqual({ error: 'invalid_grant' });
+		const wrong = await verify(post({ handoff_token: token, state: 'hoa_state-1', client_id: 'spa', code_verifier: 'w'.repeat(43) }, { authorization: null }));
+		expect(await wrong.json()).toEqual({ error: 'invalid_grant' });
+		// The browser that started it: its app sends the verifier from its transaction.
+		const own = await verify(post({ handoff_token: token, state: 'hoa_state-1', client_id: 'spa', code_verifier: verifier }, { authorization: null }));
+		expect(own.status).toBe(200);
+		const again = await verify(post({ handoff_token: token, state: 'hoa_state-1', client_id: 'spa', code_verifier: verifier }, { authorization: null }));
+		expect(await again.json()).toEqual({ error: 'invalid_grant' });
+	});
+
+	it('keeps the seed wire format for tokens minted without a challenge, and refuses any other extra member', async () => {
+		const { issuer, verify } = setup();
+		const token = await issuer.mint({ clientId: 'spa', sub: 'alice', state: 'idp-state-1' });
+		expect((await verify(post({ handoff_token: token, state: 'idp-state-1', client_id: 'spa' }, { authorization: null }))).status).toBe(200);
+		const other = await issuer.mint({ clientId: 'spa', sub: 'alice', state: 'idp-state-2' });
+		const extra = await verify(post({ handoff_token: other, state: 'idp-state-2', client_id: 'spa', nonce: 'x' }, { authorization: null }));
+		expect(await extra.json()).toEqual({ error: 'invalid_request' });
+	});
+
+	it('refuses to mint with a challenge that is not S256', async () => {
+		const { issuer } = setup();
+		await expect(issuer.mint({ clientId: 'spa', sub: 'alice', state: 's', codeChallenge: 'plain-verifier' })).rejects.toThrow(/codeChallenge must be an S256 code_challenge/);
+	});
+});

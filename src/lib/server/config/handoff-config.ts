@@ -2,7 +2,7 @@ import { DEFAULTS } from '../../defaults.js';
 import { isDevelopment, warnOnce } from '../../environment.js';
 import { misuse, type AuthErrorCode } from '../../errors.js';
 import type { AuthErrorInfo } from '../http/error-reporter.js';
-import { absoluteUrl, errorRedirectOption, oneOf, optionsObject, pathOption, serverUrlOption } from '../../option-checks.js';
+import { absoluteUrl, booleanOption, errorRedirectOption, oneOf, optionsObject, pathOption, serverUrlOption } from '../../option-checks.js';
 import { resolveSharedConfig, type SharedConfig, type SharedOptions } from './shared-config.js';
 
 /** What `onError` is told about a failed handoff (the same shape as every other failure). It never carries the token. */
@@ -42,6 +42,15 @@ export interface HandoffOptions extends SharedOptions {
 	redirectUri?: string;
 	/** Authorization endpoint for app-initiated handoffs. Default: from the issuer's discovery document. */
 	authorizationEndpoint?: string;
+	/**
+	 * Bind app-initiated handoff tokens to this browser at the authorization server too (RFC 7636
+	 * S256): the start sends a `code_challenge`, the verify call the `code_verifier` only this
+	 * browser's transaction holds, so a leaked handoff URL cannot be redeemed at the verify endpoint
+	 * by anyone else (a public client's token is otherwise a bearer credential for its lifetime). Needs
+	 * a server that supports it (`sveltekit-sso/provider` and the dev identity provider do); seed 001's
+	 * wire format has neither field, so the default is `false`.
+	 */
+	pkce?: boolean;
 }
 
 /** The handoff routes, validated. Plain data: builds nothing. */
@@ -57,6 +66,7 @@ export interface HandoffConfig {
 	/** The path app-initiated handoffs return to (where an IdP refusal is answered). */
 	readonly callbackPath: string;
 	readonly authorizationEndpoint: URL | undefined;
+	readonly pkce: boolean;
 	/** Off in production without an origin or redirect URI: the redirect URI is never taken from Host (C14). */
 	readonly appInitiatedEnabled: boolean;
 }
@@ -100,6 +110,7 @@ export function resolveHandoffConfig(fn: string, options: HandoffOptions): Hando
 		redirectUri,
 		callbackPath: configured ? configured.pathname : DEFAULTS.handoff.callbackPath,
 		authorizationEndpoint: absoluteUrl(fn, 'authorizationEndpoint', options.authorizationEndpoint),
+		pkce: booleanOption(fn, 'pkce', options.pkce, false),
 		appInitiatedEnabled
 	};
 }

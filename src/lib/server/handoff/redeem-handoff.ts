@@ -104,6 +104,7 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 	// transaction; anything else is IdP-initiated and subject to the idpInitiated policy.
 	const appInitiated = state.startsWith(APP_INITIATED_PREFIX);
 	let returnTo: string | null = null;
+	let codeVerifier: string | undefined;
 	if (appInitiated) {
 		const tx = await runtime.transactions.get(cookies, state, {
 			issuer: shared.issuer.href,
@@ -114,6 +115,7 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 		runtime.transactions.delete(cookies, state);
 		if (!tx) return fail(runtime, 'invalid_state', 'no transaction in this browser matches the handoff state');
 		returnTo = tx.returnTo;
+		if (config.pkce) codeVerifier = tx.codeVerifier;
 	} else if (config.idpInitiated === 'reject') {
 		return fail(runtime, 'invalid_state', 'an IdP-initiated handoff arrived and idpInitiated is "reject"');
 	}
@@ -141,7 +143,7 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 	try {
 		verified = await callVerifyEndpoint(
 			{ url: config.verifyUrl, clientId: shared.clientId, clientSecret: shared.clientSecret, fetch: shared.fetch, timeoutMs: shared.timeoutMs, appOrigin: url.origin },
-			{ token, state }
+			{ token, state, ...(codeVerifier === undefined ? {} : { codeVerifier }) }
 		);
 	} catch (error) {
 		if (error instanceof AuthError) return fail(runtime, error.code, error.message, error.cause);

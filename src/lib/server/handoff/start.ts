@@ -1,5 +1,6 @@
 import type { Cookies, RequestEvent } from '@sveltejs/kit';
 import { randomToken } from '../../crypto/base64url.js';
+import { s256Challenge } from '../../crypto/pkce.js';
 import { AuthError } from '../../errors.js';
 import { handoffRedirectUri, type HandoffConfig } from '../config/handoff-config.js';
 import { safeReturnTo } from '../http/return-to.js';
@@ -35,12 +36,14 @@ export async function buildHandoffStart(
 		endpoint = new URL(metadata.authorization_endpoint);
 	}
 	const state = APP_INITIATED_PREFIX + randomToken(24);
+	const codeVerifier = randomToken(32);
 	await runtime.transactions.save(cookies, {
 		state,
 		kind: 'handoff',
 		responseType: 'handoff',
-		// A handoff has no code to bind: these two are unused but the TransactionState shape needs them.
-		codeVerifier: randomToken(32),
+		// With options.pkce the server binds the token to this verifier's challenge (docs/SECURITY.md X6);
+		// the nonce is unused, but the TransactionState shape needs one.
+		codeVerifier,
 		nonce: randomToken(16),
 		returnTo: safeReturnTo(returnTo, appUrl.origin),
 		issuer: runtime.config.issuer.href,
@@ -55,5 +58,9 @@ export async function buildHandoffStart(
 	url.searchParams.set('prompt', 'none');
 	url.searchParams.set('handoff', 'true');
 	url.searchParams.set('state', state);
+	if (config.pkce) {
+		url.searchParams.set('code_challenge', await s256Challenge(codeVerifier));
+		url.searchParams.set('code_challenge_method', 'S256');
+	}
 	return url;
 }

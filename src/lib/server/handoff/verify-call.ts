@@ -27,7 +27,7 @@ function basicAuth(clientId: string, secret: string): string {
  * JSON body, built by a serializer so no decoded value can inject a parameter (row H6), and checks
  * that the answer is a well-formed grant for this client (row H8).
  */
-export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { token: string; state: string }): Promise<VerifiedHandoff> {
+export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { token: string; state: string; codeVerifier?: string }): Promise<VerifiedHandoff> {
 	const headers: Record<string, string> = {
 		accept: 'application/json',
 		'content-type': 'application/json',
@@ -40,7 +40,13 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 		response = await config.fetch(config.url, {
 			method: 'POST',
 			headers,
-			body: JSON.stringify({ handoff_token: handoff.token, state: handoff.state, client_id: config.clientId }),
+			body: JSON.stringify({
+				handoff_token: handoff.token,
+				state: handoff.state,
+				client_id: config.clientId,
+				// Only for a handoff this browser started with a code_challenge (options.pkce).
+				...(handoff.codeVerifier === undefined ? {} : { code_verifier: handoff.codeVerifier })
+			}),
 			redirect: 'manual',
 			signal
 		});

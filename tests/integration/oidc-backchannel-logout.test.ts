@@ -109,7 +109,8 @@ describe('back-channel logout (OIDC Back-Channel Logout 1.0)', () => {
 			['no jti', logoutToken({ sid, jti: undefined })],
 			['no iat', logoutToken({ sid, iat: undefined })],
 			['issued long ago', logoutToken({ sid, iat: now - 3600 })],
-			['an ID token (typ JWT)', logoutToken({ sid }, { typ: 'JWT' })],
+			['an ID token (typ JWT, no events, a nonce)', logoutToken({ sid, events: undefined, nonce: 'n' }, { typ: 'JWT' })],
+			['an access token (typ at+jwt)', logoutToken({ sid }, { typ: 'at+jwt' })],
 			['alg none', Promise.resolve(`${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: stack.idp.issuer, aud: stack.clientId, iat: now, jti: randomUUID(), events: { [EVENT]: {} }, sid })).toString('base64url')}.`)],
 			['bad signature', logoutToken({ sid }).then((t) => `${t.slice(0, -6)}AAAAAA`)]
 		];
@@ -128,6 +129,12 @@ describe('back-channel logout (OIDC Back-Channel Logout 1.0)', () => {
 		// The same token again (jti replay), on either instance: refused.
 		expect((await deliver(valid)).status).toBe(400);
 		expect((await deliver(valid, instanceB.url)).status).toBe(400);
+	});
+
+	it('ends the session on a logout token typed JWT, as many providers send it (X11)', async () => {
+		const { cookie, record } = await session('judy');
+		expect((await deliver(await logoutToken({ sid: record.idp!.sid! }, { typ: 'JWT' }))).status).toBe(200);
+		expect(await who(stack.app.url, cookie)).toMatchObject({ isAuthenticated: false });
 	});
 
 	it('answers 413 with no-store, never a connection reset, to a body over 16 KiB, declared or chunked; the connection then carries a valid logout (X8)', async () => {

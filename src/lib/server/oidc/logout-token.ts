@@ -18,8 +18,11 @@ export interface LogoutTokenVerifierDeps {
 export type LogoutTokenVerifier = (token: string) => Promise<LogoutClaims>;
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-// RFC 8725 §3.11 explicit typing; Back-Channel Logout 1.0 §2.4 registers `logout+jwt`.
-const LOGOUT_TYP = /^(?:application\/)?logout\+jwt$/i;
+// RFC 8725 §3.11 explicit typing; Back-Channel Logout 1.0 §2.4 registers `logout+jwt` and only
+// recommends it: many providers (Glewlwyd among them) still send the generic `JWT`. Those are
+// accepted; any other explicit type (an access token's `at+jwt`, …) is not a logout token. An ID
+// token typed `JWT` is still refused by the `events` and `nonce` checks below.
+const LOGOUT_TYP = /^(?:(?:application\/)?logout\+jwt|jwt)$/i;
 
 const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
 
@@ -36,7 +39,7 @@ export interface LogoutClaims {
  * Verifies a logout token (OIDC Back-Channel Logout 1.0 §2.6) against the issuer's JWKS: signature
  * with an algorithm the issuer advertises (never `none`), `iss`, `aud` (this client, and no other
  * audience), `iat` (recent), `exp` when present, `jti`, the back-channel `events` member, `sid` or
- * `sub`, no `nonce` (an ID token is not a logout token), and `typ` `logout+jwt` when typed.
+ * `sub`, no `nonce` (an ID token is not a logout token), and `typ` `logout+jwt` or `JWT` when typed.
  */
 export function createLogoutTokenVerifier(deps: LogoutTokenVerifierDeps): LogoutTokenVerifier {
 	let keys: { uri: string; get: JWTVerifyGetKey } | undefined;
@@ -112,7 +115,7 @@ export function createLogoutTokenVerifier(deps: LogoutTokenVerifierDeps): Logout
 			if (error instanceof AuthError) throw error;
 			throw new AuthError('invalid_token', `logout token: ${describe(error)}`, { cause: error });
 		}
-		if (typ !== undefined && !LOGOUT_TYP.test(typ)) throw new AuthError('invalid_token', 'logout token: "typ" is not logout+jwt');
+		if (typ !== undefined && !LOGOUT_TYP.test(typ)) throw new AuthError('invalid_token', 'logout token: "typ" is neither logout+jwt nor JWT');
 		if (Array.isArray(payload.aud) && (payload.aud.length !== 1 || payload.aud[0] !== deps.clientId)) {
 			throw new AuthError('invalid_token', 'logout token: further audiences');
 		}

@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers: pure unit tests, store contract suites against the real Redis and
-// PostgreSQL on loopback, and integration tests over HTTP against production builds and the dev IdP.
+// Three layers: pure unit tests, store contract suites against a real Redis and PostgreSQL, and
+// integration tests over HTTP against production builds and the dev IdP. The projects that need Redis
+// and PostgreSQL use the machine's (SSO_REDIS_URL / SSO_DATABASE_URL, default 127.0.0.1:6379 and :5432)
+// or start throwaway ones for the run: tests/support/services.ts.
 export default defineConfig({
 	test: {
 		projects: [
@@ -16,6 +18,7 @@ export default defineConfig({
 				test: {
 					name: 'stores',
 					include: ['tests/stores/**/*.test.ts'],
+					globalSetup: ['tests/support/services-setup.ts'],
 					environment: 'node',
 					testTimeout: 30_000,
 					fileParallelism: false
@@ -25,7 +28,7 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.test.ts'],
-					globalSetup: ['tests/integration/global-setup.ts'],
+					globalSetup: ['tests/support/services-setup.ts', 'tests/integration/global-setup.ts'],
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 180_000,

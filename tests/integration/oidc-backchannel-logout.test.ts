@@ -13,6 +13,7 @@ import {
 	startOidcStack,
 	type OidcStack
 } from '../support/oidc-stack.js';
+import { redisConnection } from '../support/services.js';
 
 // Two instances of the app (A and B) share a Redis family store; the IdP's back-channel logout
 // reaches A only. A ends the named session at once, B within its check interval (500 ms here).
@@ -20,7 +21,7 @@ const prefix = `sso-test:bcl:${randomUUID()}:`;
 const CHECK_MS = 500;
 let stack: OidcStack;
 let instanceB: RunningApp;
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+const redis = new Redis({ ...redisConnection(), lazyConnect: true, maxRetriesPerRequest: 1 });
 
 beforeAll(async () => {
 	await redis.connect();

@@ -5,14 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../support/app-server.js';
 import { mergeCookies } from '../support/handoff-env.js';
 import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, startOidcStack, tokenCalls, type OidcStack } from '../support/oidc-stack.js';
+import { postgresConnection, redisConnection } from '../support/services.js';
 
 // R1 across instances: two processes of the app behind one origin share a family store (Redis or
 // PostgreSQL); 100 concurrent requests of one session with an expired access token, split over both.
 const TTL_S = 2;
 const prefix = `sso-test:refresh:${randomUUID()}:`;
 const table = `sso_families_x_${process.pid}`;
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
-const sql = postgres({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 2, onnotice: () => {} });
+const redis = new Redis({ ...redisConnection(), lazyConnect: true, maxRetriesPerRequest: 1 });
+const sql = postgres({ ...postgresConnection(), max: 2, onnotice: () => {} });
 
 beforeAll(() => redis.connect());
 afterAll(async () => {

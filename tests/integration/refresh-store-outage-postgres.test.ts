@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { mergeCookies } from '../support/handoff-env.js';
 import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, startOidcStack, tokenCalls, whoami, type OidcStack } from '../support/oidc-stack.js';
+import { databaseUrlVia, postgresConnection } from '../support/services.js';
 
 // R6 over HTTP with PostgreSQL: the app reaches the database through a loopback TCP proxy of this
 // test's own, in a table of its own, and the test cuts the proxy (every connection dropped, new ones
@@ -11,15 +12,16 @@ const TTL_S = 2;
 const table = `sso_outage_${process.pid}`;
 let proxy: TcpProxy;
 let stack: OidcStack;
-const sql = postgres({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 1, onnotice: () => {} });
+const database = postgresConnection();
+const sql = postgres({ ...database, max: 1, onnotice: () => {} });
 
 beforeAll(async () => {
-	proxy = await startTcpProxy(5432);
+	proxy = await startTcpProxy(database.port, database.host);
 	stack = await startOidcStack({
 		idp: { accessTokenTtl: TTL_S },
 		env: {
 			SSO_FAMILY_STORE: 'postgres',
-			SSO_DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
+			SSO_DATABASE_URL: databaseUrlVia(proxy.port),
 			SSO_PG_TABLE: table,
 			SSO_SESSION_CHECK_INTERVAL_MS: '0'
 		}

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/app-server.js';
+import { REDIS_SERVER } from '../support/services.js';
 import { mergeCookies } from '../support/handoff-env.js';
 import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, startOidcStack, tokenCalls, whoami, type OidcStack } from '../support/oidc-stack.js';
 
@@ -12,7 +13,7 @@ let redis: ChildProcess | undefined;
 let stack: OidcStack;
 
 async function startRedis() {
-	redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+	redis = spawn(REDIS_SERVER, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 	for (let i = 0; i < 50; i++) {
 		try {
 			const { Redis } = await import('ioredis');

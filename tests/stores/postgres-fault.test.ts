@@ -9,6 +9,7 @@ import {
 	PostgresRefreshTokenFamilyStore
 } from '../../src/lib/postgres/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+import { postgresConnection } from '../support/services.js';
 import { failsFast as failsFastShared, familyWith } from '../support/store-faults.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -16,13 +17,8 @@ const SECRET = `SECRET-PAYLOAD-${crypto.randomUUID()}`;
 const run = crypto.randomUUID().replace(/-/g, '').slice(0, 12);
 const familyTable = `sso_fault_${run}_rtf`;
 const stateTable = `sso_fault_${run}_handoff`;
-const direct = postgres({
-	host: '127.0.0.1',
-	port: 5432,
-	user: 'postgres',
-	database: 'test',
-	onnotice: () => {}
-});
+const database = postgresConnection();
+const direct = postgres({ ...database, onnotice: () => {} });
 
 let proxy: TcpProxy;
 
@@ -34,8 +30,8 @@ let sql: postgres.Sql;
 beforeAll(async () => {
 	await new PostgresRefreshTokenFamilyStore({ sql: direct, table: familyTable }).ensureSchema();
 	await new PostgresHandoffStateStore({ sql: direct, table: stateTable }).ensureSchema();
-	proxy = await startTcpProxy(5432);
-	const connection = { host: '127.0.0.1', port: proxy.port, user: 'postgres', database: 'test' };
+	proxy = await startTcpProxy(database.port, database.host);
+	const connection = { ...database, host: '127.0.0.1', port: proxy.port };
 	pool = new pg.Pool({ ...connection, max: 4, connectionTimeoutMillis: 1_000 });
 	pool.on('error', () => {});
 	sql = postgres({ ...connection, max: 4, connect_timeout: 1, onnotice: () => {} });

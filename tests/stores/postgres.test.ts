@@ -10,9 +10,10 @@ import {
 	refreshTokenFamilySchemaSql
 } from '../../src/lib/postgres/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+import { postgresConnection } from '../support/services.js';
 import { runStoreSuites, sampleFamily } from './store-suites.js';
 
-const connection = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
+const connection = postgresConnection();
 const sql = postgres({ ...connection, max: 10, onnotice: () => {} });
 const pool = new pg.Pool({ ...connection, max: 10 });
 pool.on('error', () => {});

@@ -8,6 +8,7 @@ import { PostgresHandoffStateStore } from '../../src/lib/postgres/index.js';
 import { createHandoffIssuer, createHandoffVerifyEndpoint } from '../../src/lib/provider/index.js';
 import { RedisHandoffStateStore } from '../../src/lib/redis/index.js';
 import type { HandoffStateStore } from '../../src/lib/stores/handoff-state-store.js';
+import { postgresConnection, redisConnection } from '../support/services.js';
 
 // Two instances of the verify endpoint — separate processes' worth of state, one shared store —
 // each on its own loopback port, as two replicas behind a load balancer.
@@ -31,8 +32,8 @@ async function serveInstance(store: HandoffStateStore): Promise<{ url: string; s
 	return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-const sql = postgres({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 4, onnotice: () => {} });
+const redis = new Redis({ ...redisConnection(), lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+const sql = postgres({ ...postgresConnection(), max: 4, onnotice: () => {} });
 const table = `sso_handoff_x_${process.pid}`;
 const prefix = `sso-test-x:${crypto.randomUUID()}:`;
 

@@ -10,6 +10,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisHandoffStateStore, RedisRefreshTokenFamilyStore } from '../../src/lib/redis/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
+import { REDIS_SERVER } from '../support/services.js';
 import { failsFast as failsFastShared, familyWith } from '../support/store-faults.js';
 
 const port = 6390 + Math.floor(Math.random() * 1000);
@@ -20,7 +21,7 @@ let server: ChildProcess | undefined;
 async function startRedis(): Promise<void> {
 	// Append-only with fsync on every write, so what was committed before the kill is there after it.
 	server = spawn(
-		'/usr/bin/redis-server',
+		REDIS_SERVER,
 		[
 			'--port',
 			String(port),

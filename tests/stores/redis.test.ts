@@ -6,19 +6,21 @@ import {
 	RefreshTokenStorageError,
 	type RefreshTokenFamily
 } from '../../src/lib/stores/refresh-token-family-store.js';
+import { redisConnection } from '../support/services.js';
 import { runStoreSuites, sampleFamily } from './store-suites.js';
 
 // Every key of this run lives under one random prefix, removed afterwards.
 const prefix = `sso-test:${crypto.randomUUID()}:`;
 const ioredis = new Redis({
-	host: '127.0.0.1',
-	port: 6379,
+	...redisConnection(),
 	lazyConnect: true,
 	maxRetriesPerRequest: 1,
 	enableOfflineQueue: false
 });
+const { host, port, ...credentials } = redisConnection();
 const nodeRedis = createClient({
-	socket: { host: '127.0.0.1', port: 6379 },
+	socket: { host, port },
+	...credentials,
 	disableOfflineQueue: true
 });
 

@@ -1,6 +1,7 @@
 // npm test — everything CI runs, in order, stopping at the first failure:
 // the Web-API-only compile of the package, then the unit, store-contract and integration suites
-// (vitest, against the real Redis and PostgreSQL on loopback and production builds of the demo),
+// (vitest, against a real Redis and PostgreSQL — the machine's on loopback, or throwaway ones the
+// vitest global set-up starts and stops, tests/support/services.ts — and production builds of the demo),
 // then the browser end-to-end suite (Playwright + Debian's Chromium) and the packed-package test.
 // Ends with one "N passed, N failed" line summed over every runner.
 import { spawnSync } from 'node:child_process';

@@ -10,6 +10,7 @@ import {
 } from '../../src/lib/postgres/index.js';
 import type { RefreshTokenFamily } from '../../src/lib/stores/refresh-token-family-store.js';
 import { postgresConnection } from '../support/services.js';
+import { eventually } from '../support/eventually.js';
 import { failsFast as failsFastShared, familyWith } from '../support/store-faults.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -21,8 +22,6 @@ const database = postgresConnection();
 const direct = postgres({ ...database, onnotice: () => {} });
 
 let proxy: TcpProxy;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let pool: pg.Pool;
 let sql: postgres.Sql;
@@ -58,6 +57,8 @@ describe.each([
 		const handoff = new PostgresHandoffStateStore({ ...client(), table: stateTable });
 		const f = family();
 		const stateId = crypto.randomUUID();
+		// The previous test cut and reopened the proxy: start once this client reaches the database.
+		await eventually(() => families.findFamily(f.familyId));
 		await families.registerFamily(f);
 		await handoff.set(stateId, { returnTo: `/${SECRET}` }, 600);
 
@@ -92,16 +93,8 @@ describe.each([
 		}
 
 		await proxy.open();
-		const deadline = Date.now() + 5_000;
-		let recovered: RefreshTokenFamily | null | undefined;
-		while (recovered === undefined) {
-			try {
-				recovered = await families.findFamily(f.familyId);
-			} catch (error) {
-				if (Date.now() > deadline) throw error;
-				await sleep(50);
-			}
-		}
+		// The same store objects, once the client has reconnected by itself.
+		const recovered: RefreshTokenFamily | null = await eventually(() => families.findFamily(f.familyId));
 		expect(recovered).toEqual(f);
 		const updated = await families.updateFamily(f.familyId, (current) => ({
 			...current,

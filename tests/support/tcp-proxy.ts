@@ -14,6 +14,9 @@ export interface TcpProxy {
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
 	let server: Server | undefined;
+	// A cut still closing (a test may start one without awaiting it): open() waits for it, so the port
+	// is never listened on twice.
+	let closing: Promise<unknown> = Promise.resolve();
 	let port = 0;
 	const sockets = new Set<Socket>();
 	const proxy: TcpProxy = {
@@ -21,6 +24,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
 			return port;
 		},
 		async open() {
+			await closing;
+			if (server) return;
 			server = createServer((client) => {
 				const upstream = connect(targetPort, targetHost);
 				for (const socket of [client, upstream]) {
@@ -32,7 +37,10 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
 				upstream.on('close', () => client.destroy());
 				client.pipe(upstream).pipe(client);
 			});
-			await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+			await new Promise<void>((resolve, reject) => {
+				server!.once('error', reject);
+				server!.listen(port, '127.0.0.1', () => (server!.off('error', reject), resolve()));
+			});
 			port = (server.address() as { port: number }).port;
 		},
 		async cut() {
@@ -40,6 +48,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
 			server = undefined;
 			// close() waits for open connections: destroy them first.
 			const closed = new Promise((resolve) => (current ? current.close(resolve) : resolve(undefined)));
+			closing = closed;
 			for (const socket of sockets) socket.destroy();
 			await closed;
 		}

@@ -11,7 +11,7 @@ import type { KitCookies } from './kit-cookies.js';
 export interface FakeAs {
 	readonly issuer: string;
 	readonly fetch: typeof fetch;
-	readonly calls: { discovery: number; token: number; jwks: number; revocation: number; refresh: number };
+	readonly calls: { discovery: number; token: number; jwks: number; revocation: number; refresh: number; userinfo: number };
 	/** The next token responses; when empty, a valid answer for the request is minted. */
 	tokenResponses: ((params: URLSearchParams) => Response | Promise<Response>)[];
 	/** Signs a JWT with the server's current key. */
@@ -30,12 +30,20 @@ export interface FakeAs {
 	issueCode(authorizationUrl: string): string;
 }
 
-export async function createFakeAs(options: { issuer?: string; clientId?: string; accessTokenTtl?: number } = {}): Promise<FakeAs> {
+export async function createFakeAs(
+	options: {
+		issuer?: string;
+		clientId?: string;
+		accessTokenTtl?: number;
+		/** Discovery members to change; `undefined` removes one (a server without end_session_endpoint). */
+		metadata?: Record<string, unknown>;
+	} = {}
+): Promise<FakeAs> {
 	const issuer = options.issuer ?? 'https://as.example';
 	const clientId = options.clientId ?? 'app';
 	let current = await newKey('k1');
 	let jwks: JWK[] = [current.jwk];
-	const calls = { discovery: 0, token: 0, jwks: 0, revocation: 0, refresh: 0 };
+	const calls = { discovery: 0, token: 0, jwks: 0, revocation: 0, refresh: 0, userinfo: 0 };
 	const refreshTokens = new Map<string, 'active' | 'used'>();
 	const codes = new Map<string, { nonce: string | null }>();
 	let counter = 0;
@@ -74,17 +82,27 @@ export async function createFakeAs(options: { issuer?: string; clientId?: string
 			if (init?.signal?.aborted) throw new DOMException('aborted', 'AbortError');
 			if (url.pathname === '/.well-known/openid-configuration') {
 				calls.discovery++;
-				return json({
+				const metadata: Record<string, unknown> = {
 					issuer,
 					authorization_endpoint: `${issuer}/authorize`,
 					token_endpoint: `${issuer}/token`,
 					jwks_uri: `${issuer}/jwks`,
+					userinfo_endpoint: `${issuer}/userinfo`,
 					revocation_endpoint: `${issuer}/revoke`,
 					end_session_endpoint: `${issuer}/logout`,
 					id_token_signing_alg_values_supported: ['RS256'],
 					authorization_response_iss_parameter_supported: true,
 					code_challenge_methods_supported: ['S256']
-				});
+				};
+				for (const [key, value] of Object.entries(options.metadata ?? {})) {
+					if (value === undefined) delete metadata[key];
+					else metadata[key] = value;
+				}
+				return json(metadata);
+			}
+			if (url.pathname === '/userinfo') {
+				calls.userinfo++;
+				return json({ sub: as.subject, email: `${as.subject}@example.test` });
 			}
 			if (url.pathname === '/jwks') {
 				calls.jwks++;

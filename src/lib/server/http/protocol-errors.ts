@@ -72,8 +72,9 @@ export function isTransient(error: unknown): boolean {
 	if (error instanceof oauth.ResponseBodyError) return error.status >= 500;
 	if (isTimeout(error)) return true;
 	// fetch rejects with a TypeError when the connection fails.
-	if (error instanceof TypeError && !('code' in error && typeof (error as { code?: unknown }).code === 'string')) return true;
+	if (isConnectionFailure(error)) return true;
 	if (error instanceof oauth.OperationProcessingError) {
+		if (bodyCutShort(error)) return true;
 		const status = responseStatus(error);
 		return status !== undefined && status >= 500;
 	}
@@ -82,6 +83,21 @@ export function isTransient(error: unknown): boolean {
 
 function isTimeout(error: unknown): boolean {
 	return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+// A TypeError from fetch or from reading its body (undici: "fetch failed", "terminated"), not a
+// TypeError oauth4webapi throws for a malformed answer (those carry a string `code`).
+function isConnectionFailure(error: unknown): boolean {
+	return error instanceof TypeError && !('code' in error && typeof (error as { code?: unknown }).code === 'string');
+}
+
+// oauth4webapi reports a body it could not read as a parse error whose cause is the read's failure:
+// the timeout aborting a body that stalled after the headers, or the connection closing mid-body.
+// That is the network's fault, not a malformed answer (R7: keep the session, retry later).
+function bodyCutShort(error: oauth.OperationProcessingError): 'timeout' | 'network_error' | undefined {
+	if (isTimeout(error.cause)) return 'timeout';
+	if (isConnectionFailure(error.cause)) return 'network_error';
+	return undefined;
 }
 
 function responseStatus(error: oauth.OperationProcessingError): number | undefined {
@@ -109,6 +125,8 @@ export function tokenEndpointErrorCode(error: unknown): AuthErrorCode {
 	}
 	if (isTimeout(error)) return 'timeout';
 	if (error instanceof oauth.OperationProcessingError) {
+		const cut = bodyCutShort(error);
+		if (cut) return cut;
 		if (TOKEN_CHECKS.has(error.code ?? '') || /\b(?:ID Token|JWT)\b/.test(error.message)) return 'invalid_token';
 		const status = responseStatus(error);
 		return status !== undefined && status >= 500 ? 'server_error' : 'invalid_response';

@@ -3,7 +3,8 @@ import type { CookieBatch } from '../../cookies/cookie-batch.js';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { RefreshTokenStorageError } from '../../stores/refresh-token-family-store.js';
 import { requestOptions } from '../http/discovery.js';
-import { describe } from '../http/protocol-errors.js';
+import { AuthError } from '../../errors.js';
+import { describe, tokenEndpointErrorCode } from '../http/protocol-errors.js';
 import { issuerKey } from '../oidc/claims.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { revokedTombstone } from './session-revocation.js';
@@ -38,7 +39,7 @@ export async function endSession(
 		try {
 			as = await runtime.discovery.get();
 		} catch (error) {
-			runtime.report({ code: 'network_error', phase: 'sign-out', message: describe(error), cause: error });
+			runtime.report({ code: error instanceof AuthError ? error.code : 'network_error', phase: 'sign-out', message: describe(error), cause: error });
 		}
 		const ownSession = record.idp !== undefined && issuerKey(record.idp.iss) === runtime.issuerKey;
 
@@ -64,7 +65,7 @@ export async function endSession(
 				await oauth.processRevocationResponse(response);
 			} catch (error) {
 				// The session is cleared either way; the server's token then lives until it expires.
-				runtime.report({ code: 'server_error', phase: 'sign-out', message: `token revocation: ${describe(error)}`, cause: error });
+				runtime.report({ code: tokenEndpointErrorCode(error), phase: 'sign-out', message: `token revocation: ${describe(error)}`, cause: error });
 			}
 		}
 		return { as, ownSession };

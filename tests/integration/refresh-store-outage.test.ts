@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/app-server.js';
+import { freePort, get } from '../support/app-server.js';
 import { REDIS_SERVER } from '../support/services.js';
 import { untilTime, until } from '../support/eventually.js';
-import { mergeCookies } from '../support/handoff-env.js';
+import { cookieHeaderFrom, cookiesSet, mergeCookies } from '../support/handoff-env.js';
 import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, startOidcStack, tokenCalls, whoami, type OidcStack } from '../support/oidc-stack.js';
 
 // R6 over HTTP: the app's family store is a Redis of this test's own (another loopback port), which
@@ -99,5 +99,37 @@ describe('the family store goes down (R6)', () => {
 		expect(refreshed.body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
 		expect(tokenCalls(stack, 'refresh_token')).toBe(1);
 		expect((await openSession(mergeCookies(fresh, refreshed.response)))?.family?.generation).toBe(1);
+	});
+
+	it('a handoff whose verify answer carries a refresh token, arriving while Redis is down: store_unavailable, no session, the token gone from the URL; it signs in once Redis answers', async () => {
+		const arrive = async () => {
+			const state = `idp-state-${crypto.randomUUID()}`;
+			const token = await stack.idp.mintHandoff({ sub: 'hugo', clientId: stack.clientId, state });
+			const response = await get(`${stack.app.url}/dashboard?handoff_token=${encodeURIComponent(token)}&state=${state}&keep=1`);
+			return { token, response, location: response.headers.get('location') ?? '' };
+		};
+		await stopRedis();
+		stack.idp.resetCounters();
+		const down = await arrive();
+		expect(down.response.status).toBe(303);
+		expect(down.location).toBe('/login?error=store_unavailable');
+		expect(down.location).not.toContain(down.token);
+		expect(cookiesSet(down.response)).toEqual([]);
+		// The verify call was made (and the token spent at the IdP) before the family could be registered.
+		expect(stack.idp.counters.verifySuccesses).toBe(1);
+		expect(stack.app.output()).not.toContain(down.token);
+
+		await startRedis();
+		// The app's client reconnects with a back-off; until then each handoff is refused the same way.
+		let up = await arrive();
+		await until(async () => {
+			if (up.location !== '/login?error=store_unavailable') return true;
+			up = await arrive();
+			return false;
+		}, 'a handoff to sign in once Redis is back', { timeoutMs: 30_000, intervalMs: 100 });
+		expect(up.location).toBe('/dashboard?keep=1');
+		const signedIn = await whoami(stack, cookieHeaderFrom(up.response));
+		expect(signedIn.body).toMatchObject({ isAuthenticated: true, user: { id: 'hugo' }, hasAccessToken: true });
+		expect((await openSession(cookieHeaderFrom(up.response)))?.family?.generation).toBe(0);
 	});
 });

@@ -8,6 +8,7 @@ import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
 import { createAuthHandle, type AuthHandleOptions } from '../../src/lib/server/auth-handle.js';
 import type { AuthErrorInfo } from '../../src/lib/server/http/error-reporter.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../src/lib/stores/memory-refresh-token-family-store.js';
+import type { RefreshTokenFamilyStore } from '../../src/lib/stores/refresh-token-family-store.js';
 import type { ServerAuthContext } from '../../src/lib/types.js';
 import { TEST_SECRET } from './fake-event.js';
 import type { FaultAsServer } from './fault-as-server.js';
@@ -24,12 +25,20 @@ export const TIMEOUT_MS = 250;
  */
 export const TOKEN = /\bat-\d+\b|\brt-\d+-|eyJ[\w-]+\.eyJ/;
 
-export function relyingParty(server: FaultAsServer, options: Partial<AuthHandleOptions> = {}) {
+/**
+ * An app against `server`. `wrapStore` may put a misbehaving store around the in-memory family store
+ * (which runs on the app's clock); `options.familyStore` replaces it.
+ */
+export function relyingParty(
+	server: FaultAsServer,
+	options: Partial<AuthHandleOptions> = {},
+	wrapStore: (inner: InMemoryRefreshTokenFamilyStore) => RefreshTokenFamilyStore = (inner) => inner
+) {
 	const rest = options;
 	server.clear();
 	for (const endpoint of Object.keys(server.hits) as (keyof FaultAsServer['hits'])[]) server.hits[endpoint] = 0;
 	const clock = { now: Date.now() };
-	const store = new InMemoryRefreshTokenFamilyStore({ clock: () => clock.now });
+	const store: RefreshTokenFamilyStore = (rest.familyStore as RefreshTokenFamilyStore | undefined) ?? wrapStore(new InMemoryRefreshTokenFamilyStore({ clock: () => clock.now }));
 	const errors: AuthErrorInfo[] = [];
 	const locations: string[] = [];
 	const sealer = createSealer({ secrets: [TEST_SECRET], purpose: 'session', clock: () => clock.now });
@@ -45,9 +54,9 @@ export function relyingParty(server: FaultAsServer, options: Partial<AuthHandleO
 			allowInsecureRequests: true,
 			timeoutMs: TIMEOUT_MS,
 			refreshLeaseMs: 1_000,
-			familyStore: store,
 			onError: (info) => void errors.push(info),
 			...rest,
+			familyStore: store,
 			clock: () => clock.now
 		});
 	let handle = instance();

@@ -10,12 +10,14 @@ export interface VerifyServer {
 	calls(): number;
 	/** The user id the next grants name. */
 	user: string;
+	/** Whether the next grants carry a refresh token (the app then registers a refresh-token family). */
+	refreshToken: boolean;
 	close(): Promise<void>;
 }
 
-export async function startVerifyServer(user = 'u1'): Promise<VerifyServer> {
+export async function startVerifyServer(user = 'u1', options: { refreshToken?: boolean } = {}): Promise<VerifyServer> {
 	let calls = 0;
-	const state = { user };
+	const state = { user, refreshToken: options.refreshToken ?? false };
 	const server = createServer((req, res) => {
 		calls++;
 		req.resume();
@@ -26,6 +28,7 @@ export async function startVerifyServer(user = 'u1'): Promise<VerifyServer> {
 					token_type: 'Bearer',
 					access_token: `at-${calls}`,
 					expires_in: 60,
+					...(state.refreshToken ? { refresh_token: `rt-${calls}-${crypto.randomUUID()}` } : {}),
 					user: { id: state.user },
 					session: { id: `s${calls}`, expiresAt: new Date(Date.now() + 60_000).toISOString() }
 				})
@@ -41,6 +44,12 @@ export async function startVerifyServer(user = 'u1'): Promise<VerifyServer> {
 		},
 		set user(value: string) {
 			state.user = value;
+		},
+		get refreshToken() {
+			return state.refreshToken;
+		},
+		set refreshToken(value: boolean) {
+			state.refreshToken = value;
 		},
 		async close() {
 			server.closeAllConnections();

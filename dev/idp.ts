@@ -293,6 +293,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 
 	dispatch = async (req, res) => {
 		const url = new URL(req.url ?? '/', issuer);
+		if (misbehave.onRequest && (await misbehave.onRequest(req, res, url))) return;
 		if (url.pathname === HANDOFF_VERIFY_PATH) {
 			counters.verifyCalls++;
 			return verifyAndCount(req, res);

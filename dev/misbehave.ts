@@ -1,4 +1,5 @@
 /// <reference path="./oidc-provider.d.ts" />
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
@@ -23,6 +24,13 @@ export interface DevIdpMisbehave {
 	 * handoff redirects. Return the URL to send instead (drop `iss`, change `state`, …).
 	 */
 	onAuthorizationRedirect?(url: URL): URL;
+	/**
+	 * Sees every request before the IdP routes it (discovery, token, userinfo, revocation, JWKS, the
+	 * verify endpoint, the portal). Return true once it has answered, or destroyed the socket, for an
+	 * outage test: a 5xx, an HTML page, a body that does not parse, no answer at all. It must not read
+	 * the body of a request it passes on (return false).
+	 */
+	onRequest?(req: IncomingMessage, res: ServerResponse, url: URL): boolean | Promise<boolean>;
 }
 
 /** Mutates the claims of an ID token; return new claims or change the given copy in place. */

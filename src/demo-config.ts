@@ -16,7 +16,8 @@ const number = (name: string) => (process.env[name] ? Number(process.env[name]) 
 export const oidcTimings = {
 	refreshLeewayMs: number('SSO_REFRESH_LEEWAY_MS'),
 	refreshGraceMs: number('SSO_REFRESH_GRACE_MS'),
-	sessionCheckIntervalMs: number('SSO_SESSION_CHECK_INTERVAL_MS')
+	sessionCheckIntervalMs: number('SSO_SESSION_CHECK_INTERVAL_MS'),
+	timeoutMs: number('SSO_TIMEOUT_MS')
 };
 export const fetchUserInfo = process.env.SSO_FETCH_USERINFO === '1';
 

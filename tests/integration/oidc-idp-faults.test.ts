@@ -25,7 +25,8 @@ import {
 
 type Fault = 'down' | 'slow' | '5xx' | 'html' | 'garbage';
 const FAULTS: Fault[] = ['down', 'slow', '5xx', 'html', 'garbage'];
-const TIMEOUT_MS = 500;
+// Far above a loopback answer on a loaded machine; the slow cases wait this long.
+const TIMEOUT_MS = 1_500;
 const TOKEN = /\bey[\w-]{20,}\.[\w-]{20,}/;
 
 let stack: OidcStack;

@@ -5,7 +5,11 @@
 // production (undici's errors, AbortSignal.timeout, oauth4webapi's and jose's body handling).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createFakeAs, type FakeAs } from './oidc-fake-as.js';
+import { createFakeAs, generateSigningKey, type FakeAs, type SigningKey } from './oidc-fake-as.js';
+
+// One RSA key for every fault server of a test file: generating one costs ~150 ms, and the tests
+// give each case a server of its own.
+let signingKey: Promise<SigningKey> | undefined;
 
 /** The endpoints a fault can be put on (`token` is the code exchange, `refresh` the refresh_token grant). */
 export type Endpoint = 'discovery' | 'token' | 'refresh' | 'userinfo' | 'revocation' | 'jwks';
@@ -43,7 +47,7 @@ export async function startFaultAs(options: { metadata?: Record<string, unknown>
 	const faults = new Map<Endpoint, Fault>();
 	const hits: Record<Endpoint, number> = { discovery: 0, token: 0, refresh: 0, userinfo: 0, revocation: 0, jwks: 0 };
 	const sockets = new Set<Socket>();
-	const slowMs = options.slowMs ?? 3_000;
+	const slowMs = options.slowMs ?? 30_000;
 	let as: FakeAs | undefined;
 
 	const server = createServer((req, res) => void serve(req, res));
@@ -54,7 +58,7 @@ export async function startFaultAs(options: { metadata?: Record<string, unknown>
 	await listen(0);
 	const port = (server.address() as AddressInfo).port;
 	const issuer = `http://127.0.0.1:${port}`;
-	as = await createFakeAs({ issuer, clientId: 'app', ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }), ...(options.metadata ? { metadata: options.metadata } : {}) });
+	as = await createFakeAs({ issuer, clientId: 'app', signingKey: await (signingKey ??= generateSigningKey()), ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }), ...(options.metadata ? { metadata: options.metadata } : {}) });
 
 	function listen(on: number): Promise<void> {
 		return new Promise((resolve, reject) => {

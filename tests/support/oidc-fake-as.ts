@@ -37,22 +37,18 @@ export async function createFakeAs(
 		accessTokenTtl?: number;
 		/** Discovery members to change; `undefined` removes one (a server without end_session_endpoint). */
 		metadata?: Record<string, unknown>;
+		/** The first signing key (kid `k1`), to skip generating one (`generateSigningKey()`). */
+		signingKey?: SigningKey;
 	} = {}
 ): Promise<FakeAs> {
 	const issuer = options.issuer ?? 'https://as.example';
 	const clientId = options.clientId ?? 'app';
-	let current = await newKey('k1');
+	let current: SigningKey = options.signingKey ?? (await generateSigningKey('k1'));
 	let jwks: JWK[] = [current.jwk];
 	const calls = { discovery: 0, token: 0, jwks: 0, revocation: 0, refresh: 0, userinfo: 0 };
 	const refreshTokens = new Map<string, 'active' | 'used'>();
 	const codes = new Map<string, { nonce: string | null }>();
 	let counter = 0;
-
-	async function newKey(kid: string | undefined) {
-		const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-		const jwk = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', ...(kid ? { kid } : {}) };
-		return { privateKey, jwk, kid };
-	}
 
 	const as: FakeAs = {
 		issuer,
@@ -72,7 +68,7 @@ export async function createFakeAs(
 			jwks = keys;
 		},
 		async rotateKey({ withKid = true, dropOld = false } = {}) {
-			const next = await newKey(withKid ? `k${++counter + 1}` : undefined);
+			const next = await generateSigningKey(withKid ? `k${++counter + 1}` : undefined);
 			jwks = dropOld ? [next.jwk] : [...jwks, next.jwk];
 			current = next;
 		},
@@ -159,6 +155,19 @@ export async function createFakeAs(
 	}
 
 	return as;
+}
+
+/** An RS256 key pair as the fake AS signs with it: the private key, its public JWK and its kid. */
+export interface SigningKey {
+	readonly privateKey: CryptoKey;
+	readonly jwk: JWK;
+	readonly kid: string | undefined;
+}
+
+export async function generateSigningKey(kid: string | undefined = 'k1'): Promise<SigningKey> {
+	const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+	const jwk = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', ...(kid ? { kid } : {}) };
+	return { privateKey, jwk, kid };
 }
 
 export function json(body: unknown, status = 200): Response {

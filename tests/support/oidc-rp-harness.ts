@@ -17,8 +17,8 @@ import { fakeEvent } from './oidc-fake-as.js';
 
 export const APP = 'https://app.example';
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-/** Long enough for a loopback answer on a loaded machine, short enough to keep the slow cases fast. */
-export const TIMEOUT_MS = 250;
+/** Far above a loopback answer even on a loaded machine (a spurious timeout would change an outcome); the slow cases wait this long. */
+export const TIMEOUT_MS = 1_000;
 /**
  * What a log line or a Location header must never contain: access tokens (at-N), refresh tokens
  * (rt-N-uuid) and JWTs (the ID token; the end-session redirect's id_token_hint is checked apart).
@@ -53,7 +53,7 @@ export function relyingParty(
 			secret: TEST_SECRET,
 			allowInsecureRequests: true,
 			timeoutMs: TIMEOUT_MS,
-			refreshLeaseMs: 1_000,
+			refreshLeaseMs: 2 * TIMEOUT_MS,
 			onError: (info) => void errors.push(info),
 			...rest,
 			familyStore: store,

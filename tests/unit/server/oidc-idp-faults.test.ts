@@ -6,43 +6,37 @@
 // oauth4webapi's and jose's body handling. Every case asserts the same invariants: never a 5xx from
 // the app, never an unhandled rejection, the documented AuthErrorCode, no session written by a failed
 // sign-in, the session kept on a transient fault, no token in a Location header or a log line.
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthErrorCode } from '../../../src/lib/errors.js';
 import type { AuthHandleOptions } from '../../../src/lib/server/auth-handle.js';
 import { FAULTS, startFaultAs, type Fault, type FaultAsServer } from '../../support/fault-as-server.js';
 import { APP, relyingParty, reported, sessionCleared, sessionWritten, TOKEN, transactionCleared } from '../../support/oidc-rp-harness.js';
 
-// One provider for the file (a fresh runtime per test keeps the app side isolated); tests that need
-// other metadata get a server of their own.
-let shared: FaultAsServer | undefined;
+// Each case has a provider of its own (a server on loopback with its own counters and faults) and an
+// app runtime of its own, so the cases run concurrently: the slow ones each wait out the app's timeout.
 const servers: FaultAsServer[] = [];
-afterAll(() => shared?.close());
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 const consoleLines: unknown[][] = [];
-beforeEach(() => {
+beforeAll(() => {
 	process.on('unhandledRejection', onUnhandled);
 	for (const method of ['warn', 'error', 'log'] as const) vi.spyOn(console, method).mockImplementation((...args) => void consoleLines.push(args));
 });
-afterEach(async () => {
+afterAll(async () => {
 	process.off('unhandledRejection', onUnhandled);
 	vi.restoreAllMocks();
 	await Promise.all(servers.splice(0).map((s) => s.close()));
-	if (shared && !shared.listening) await shared.start();
-	shared?.clear();
-	expect(unhandled.splice(0)).toEqual([]);
-	expect(JSON.stringify(consoleLines.splice(0))).not.toMatch(TOKEN);
+	expect(unhandled).toEqual([]);
+	expect(JSON.stringify(consoleLines)).not.toMatch(TOKEN);
 });
 
 async function setup(options: Partial<AuthHandleOptions> & { metadata?: Record<string, unknown> } = {}) {
 	const { metadata, ...rest } = options;
-	let server: FaultAsServer;
-	if (metadata) servers.push((server = await startFaultAs({ metadata })));
-	else server = shared ??= await startFaultAs();
+	const server = await startFaultAs(metadata ? { metadata } : {});
+	// Closed after the file: the global onTestFinished cannot tell concurrent tests apart.
+	servers.push(server);
 	return relyingParty(server, rest);
 }
-
-
 
 // What each fault at discovery becomes: every failure to read the document is `network_error` (it
 // keeps the refresh path and back-channel logout in their "try again" branch), a timeout `timeout`.
@@ -54,7 +48,7 @@ const DISCOVERY_CODE: Record<Exclude<Fault, 'stall'>, AuthErrorCode> = {
 	garbage: 'network_error'
 };
 
-describe('discovery faults', () => {
+describe.concurrent('discovery faults', () => {
 	it.each(FAULTS)('%s discovery at the login route: 303 to the error page, no transaction, and sign-in works once it answers', async (fault) => {
 		const ctx = await setup();
 		ctx.server.faults.set('discovery', fault);
@@ -147,7 +141,7 @@ const TOKEN_CODE: Record<Fault, AuthErrorCode> = {
 	stall: 'timeout'
 };
 
-describe('token endpoint faults at the code exchange', () => {
+describe.concurrent('token endpoint faults at the code exchange', () => {
 	it.each([...FAULTS, 'stall'] as const)('%s token endpoint: error redirect with its code, no session, transaction spent, no token in Location or logs', async (fault) => {
 		const ctx = await setup();
 		const authorization = await ctx.login();
@@ -164,7 +158,7 @@ describe('token endpoint faults at the code exchange', () => {
 	});
 });
 
-describe('token endpoint faults at a refresh', () => {
+describe.concurrent('token endpoint faults at a refresh', () => {
 	async function refreshDue(fault: Fault) {
 		const ctx = await setup();
 		await ctx.signIn();
@@ -241,7 +235,7 @@ describe('token endpoint faults at a refresh', () => {
 	});
 });
 
-describe('userinfo faults (fetchUserInfo: true)', () => {
+describe.concurrent('userinfo faults (fetchUserInfo: true)', () => {
 	it('control: userinfo answering signs in and is called once', async () => {
 		const ctx = await setup({ fetchUserInfo: true });
 		await ctx.signIn();
@@ -275,7 +269,7 @@ const REVOCATION_REPORT: Record<Exclude<Fault, 'stall'>, AuthErrorCode[]> = {
 	garbage: []
 };
 
-describe('revocation endpoint faults at sign-out', () => {
+describe.concurrent('revocation endpoint faults at sign-out', () => {
 	it.each(FAULTS)('%s revocation endpoint: signed out anyway (cookie cleared, family revoked), 303 to the end-session endpoint', async (fault) => {
 		const ctx = await setup();
 		await ctx.signIn();
@@ -295,7 +289,7 @@ describe('revocation endpoint faults at sign-out', () => {
 	});
 });
 
-describe('the end-session endpoint', () => {
+describe.concurrent('the end-session endpoint', () => {
 	it('advertised: 303 to it with id_token_hint, client_id, post_logout_redirect_uri and state (the one token a Location carries)', async () => {
 		const ctx = await setup();
 		await ctx.signIn();
@@ -341,7 +335,7 @@ const JWKS_STATUS: Record<Exclude<Fault, 'stall'>, { status: number; code: AuthE
 	garbage: { status: 400, code: 'invalid_token' }
 };
 
-describe('JWKS faults at a back-channel logout', () => {
+describe.concurrent('JWKS faults at a back-channel logout', () => {
 	it.each(FAULTS)('%s JWKS: the logout is not applied and the session stays; once the JWKS answers, the next delivery ends it', async (fault) => {
 		const ctx = await setup();
 		await ctx.signIn();
@@ -357,7 +351,7 @@ describe('JWKS faults at a back-channel logout', () => {
 	});
 });
 
-describe('the whole identity provider down (connection refused)', () => {
+describe.concurrent('the whole identity provider down (connection refused)', () => {
 	it('login and callback fail with network_error, a due refresh keeps the session, a back-channel logout gets 503, sign-out is local; all recover', async () => {
 		const ctx = await setup();
 		await ctx.signIn();

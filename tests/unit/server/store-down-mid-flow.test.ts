@@ -12,7 +12,7 @@ import { RefreshTokenStorageError, type RefreshTokenFamily, type RefreshTokenFam
 import type { ServerAuthContext } from '../../../src/lib/types.js';
 import { fakeEvent, TEST_SECRET } from '../../support/fake-event.js';
 import { startFaultAs, type FaultAsServer } from '../../support/fault-as-server.js';
-import { relyingParty, reported, sessionCleared, sessionWritten, TOKEN } from '../../support/oidc-rp-harness.js';
+import { relyingParty, reported, sessionCleared, sessionWritten, TIMEOUT_MS, TOKEN } from '../../support/oidc-rp-harness.js';
 import { startVerifyServer, type VerifyServer } from '../../support/verify-server.js';
 
 type Failing = 'commit' | 'lease' | 'register' | null;
@@ -62,7 +62,7 @@ describe('the family store fails mid-refresh', () => {
 		expect(await rp.family()).toMatchObject({ generation: 0, revokedAtMs: null, lease: expect.anything() });
 
 		fail.at = null;
-		rp.clock.now += 1_001; // the lease (refreshLeaseMs 1000) runs out
+		rp.clock.now += 2 * TIMEOUT_MS + 1; // the lease of the dead attempt (refreshLeaseMs) runs out
 		const after = await rp.call('/');
 		// The store still holds the rotated-away token, so the server refuses it: a clean re-login.
 		expect(server.hits.refresh).toBe(2);

@@ -189,9 +189,9 @@ describe('handoff tokens: the provider mints and redeems on its own clock, the a
 	}
 
 	it.each([
-		['5 minutes ahead', +SKEW],
+		['5 minutes ahead of', +SKEW],
 		['5 minutes behind', -SKEW]
-	])('app %s of the provider: the handoff signs in, and the access token counts from the app clock', async (_name, appOffsetMs) => {
+	])('app clock %s the provider: the handoff signs in, and the access token counts from the app clock', async (_name, appOffsetMs) => {
 		const state = `idp-state-${crypto.randomUUID()}`;
 		const token = await handoff.mint({ clientId: 'app', sub: 'hana', state });
 		const { arrival, location, auth } = await arrive(appOffsetMs, token, state);
@@ -202,9 +202,9 @@ describe('handoff tokens: the provider mints and redeems on its own clock, the a
 	});
 
 	it.each([
-		['5 minutes ahead', +SKEW],
+		['5 minutes ahead of', +SKEW],
 		['5 minutes behind', -SKEW]
-	])('provider %s of the app: the handoff signs in', async (_name, providerOffsetMs) => {
+	])('provider clock %s the app: the handoff signs in', async (_name, providerOffsetMs) => {
 		provider.offsetMs = providerOffsetMs;
 		const state = `idp-state-${crypto.randomUUID()}`;
 		const token = await handoff.mint({ clientId: 'app', sub: 'ivan', state });

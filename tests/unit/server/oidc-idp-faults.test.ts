@@ -327,12 +327,10 @@ describe.concurrent('the end-session endpoint', () => {
 const JWKS_STATUS: Record<Exclude<Fault, 'stall'>, { status: number; code: AuthErrorCode }> = {
 	down: { status: 503, code: 'network_error' },
 	slow: { status: 503, code: 'timeout' },
-	// Known defect (reported, src/lib/server/oidc/logout-token.ts): jose 6's messages for a non-200 or
-	// unparsable JWKS ("… JSON Web Key Set HTTP response …") do not match the outage test there, so a
-	// JWKS outage is answered 400 (the provider does not retry) instead of 503.
-	'5xx': { status: 400, code: 'invalid_token' },
-	html: { status: 400, code: 'invalid_token' },
-	garbage: { status: 400, code: 'invalid_token' }
+	// A JWKS that answers but not with a key set is an outage too: 503, so the provider retries (X13).
+	'5xx': { status: 503, code: 'network_error' },
+	html: { status: 503, code: 'network_error' },
+	garbage: { status: 503, code: 'network_error' }
 };
 
 describe.concurrent('JWKS faults at a back-channel logout', () => {

@@ -340,6 +340,8 @@ describe.concurrent('JWKS faults at a back-channel logout', () => {
 		ctx.server.faults.set('jwks', fault);
 		const refused = await ctx.backchannel();
 		expect(refused.response.status).toBe(JWKS_STATUS[fault].status);
+		// The body says why, so the provider knows to retry (Back-Channel Logout 1.0 §2.8).
+		expect(await refused.response.json()).toEqual({ error: 'temporarily_unavailable' });
 		expect(reported(ctx, 'backchannel-logout')).toEqual([JWKS_STATUS[fault].code]);
 		expect((await ctx.call('/')).auth?.isAuthenticated).toBe(true);
 		ctx.server.clear();

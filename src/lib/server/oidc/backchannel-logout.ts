@@ -9,9 +9,10 @@ function answer(status: number, error?: AuthErrorCode): Response {
 	const headers: Record<string, string> = { ...NO_STORE_HEADERS };
 	if (status === 405) headers.allow = 'POST';
 	if (error === undefined) return new Response(null, { status, headers });
-	// §2.8: 400 with an OAuth-style JSON error; a fixed description, never the token's content.
+	// §2.8: 400 with an OAuth-style JSON error; a fixed description, never the token's content. A 503
+	// (the JWKS, discovery or the store was unavailable) says so, so the provider retries.
 	headers['content-type'] = 'application/json';
-	return new Response(JSON.stringify({ error: error === 'store_unavailable' ? 'temporarily_unavailable' : 'invalid_request' }), { status, headers });
+	return new Response(JSON.stringify({ error: status === 503 ? 'temporarily_unavailable' : 'invalid_request' }), { status, headers });
 }
 
 /**

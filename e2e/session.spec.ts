@@ -27,14 +27,14 @@ test('the page turns signed out when the session expires, without a reload', asy
 	await hydrated(page);
 	await expect(page.getByTestId('session-status')).toHaveText('Signed in');
 	await expect(page.getByTestId('header-user')).toHaveText('Expiring User');
-	// Seed 001's store-syntax component reads the same context.
-	await expect(page.getByTestId('seed-component')).toContainText('Welcome, Expiring User!');
+	// The store-syntax component reads the same context.
+	await expect(page.getByTestId('store-syntax-component')).toContainText('Welcome, Expiring User!');
 	await expect(page.getByTestId('session-expires-in')).toHaveText(/^[0-3] s$/);
 	await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
 
 	await expect(page.getByTestId('session-status')).toHaveText('Session expired', { timeout: 6_000 });
 	await expect(page.getByTestId('header-expired')).toBeVisible();
-	await expect(page.getByTestId('seed-component')).toContainText('Sign In');
+	await expect(page.getByTestId('store-syntax-component')).toContainText('Sign In');
 	expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
 	// The server agrees: the protected page sends the browser to sign in.

@@ -3,7 +3,7 @@ import { verifyHandoffToken } from '../../lib/server/index.js';
 import { allowInsecureRequests, clientId, clientSecret, issuer, origin } from '../../demo-config.js';
 import type { PageServerLoad } from './$types.js';
 
-// Seed 001's manual form: a handoff delivered to /callback ends signed in on /dashboard.
+// The manual form: a route that redeems a handoff delivered to /callback itself, then opens /dashboard.
 export const load: PageServerLoad = async (event) => {
 	const result = await verifyHandoffToken(event, { issuer, clientId, clientSecret, origin, allowInsecureRequests });
 	if (!result.success) {

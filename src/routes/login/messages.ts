@@ -2,14 +2,14 @@ import type { AuthErrorCode } from '../../lib/server/index.js';
 
 /**
  * What `/login?error=<code>` tells the user, for every code a failed sign-in, handoff or session
- * check can end with (the compiler checks that none is missing), plus seed 001's own codes.
+ * check can end with (the compiler checks that none is missing), plus codes apps commonly send here.
  */
 export const errorMessages: Record<AuthErrorCode, string> & Record<string, string> = {
-	// Seed 001's messages, as written.
+	// Codes of a custom errorRedirect.
 	handoff_failed: 'Authentication failed. Please try again.',
 	token_expired: 'Session expired. Please sign in again.',
 	invalid_state: 'Security check failed. Please try again.',
-	// The seed's custom errorRedirect example sends token_expired here as `expired`.
+	// A custom errorRedirect may send token_expired here as `expired`.
 	expired: 'Session expired. Please sign in again.',
 
 	missing_token: 'The sign-in link was incomplete. Please try again.',

@@ -14,6 +14,9 @@ export const HANDOFF_VERIFY_PATH = '/auth/external/handoff/verify';
 export const DEMO_CLIENT_ID = 'demo';
 export const DEMO_CLIENT_SECRET = 'demo-secret-demo-secret-demo-secret-00';
 
+/** What the dev IdP's pages call the demo clients ("Sign in to continue to …"). */
+export const DEMO_CLIENT_NAME = 'sveltekit-sso demo';
+
 /** The public demo client (no secret; PKCE is what protects its code). */
 export const DEMO_PUBLIC_CLIENT_ID = 'demo-public';
 
@@ -51,10 +54,11 @@ export function demoClients(appOrigin: string = DEFAULT_APP_ORIGIN): Record<stri
 		{
 			...shared,
 			client_id: DEMO_CLIENT_ID,
+			client_name: DEMO_CLIENT_NAME,
 			client_secret: DEMO_CLIENT_SECRET,
 			token_endpoint_auth_method: 'client_secret_basic'
 		},
-		{ ...shared, client_id: DEMO_PUBLIC_CLIENT_ID, token_endpoint_auth_method: 'none' }
+		{ ...shared, client_id: DEMO_PUBLIC_CLIENT_ID, client_name: DEMO_CLIENT_NAME, token_endpoint_auth_method: 'none' }
 	];
 }
 
@@ -62,6 +66,7 @@ export function demoClients(appOrigin: string = DEFAULT_APP_ORIGIN): Record<stri
 export function portalClient(issuer: string): Record<string, unknown> {
 	return {
 		client_id: PORTAL_CLIENT_ID,
+		client_name: 'the portal',
 		token_endpoint_auth_method: 'none',
 		redirect_uris: [`${issuer}/portal/callback`],
 		grant_types: ['authorization_code'],

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-// Small response helpers for the dev IdP's own pages (the portal, handoff redirects).
+// Small response helpers for the dev IdP's own pages (the portal, sign-in, handoff redirects).
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
@@ -16,16 +16,21 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
 	res.end(text);
 }
 
-export function sendHtml(res: ServerResponse, html: string, csp: string): void {
-	res.writeHead(200, {
+/** Headers of every dev IdP page besides its Content-Security-Policy. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+	'x-frame-options': 'DENY',
+	'x-content-type-options': 'nosniff',
+	// same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the portal's own
+	// "Open App" form, which its CSRF check then refuses.
+	'referrer-policy': 'same-origin'
+};
+
+export function sendHtml(res: ServerResponse, html: string, csp: string, status = 200): void {
+	res.writeHead(status, {
 		'content-type': 'text/html; charset=utf-8',
 		...NO_STORE,
 		'content-security-policy': csp,
-		'x-frame-options': 'DENY',
-		'x-content-type-options': 'nosniff',
-		// same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the portal's own
-		// "Open App" form, which its CSRF check then refuses.
-		'referrer-policy': 'same-origin'
+		...PAGE_HEADERS
 	});
 	res.end(html);
 }

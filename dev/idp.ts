@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC, Provider as OidcProvider } from 'oidc-provider';
+import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 import {
 	createHandoffIssuer,
 	createHandoffVerifyEndpoint,
@@ -14,15 +15,19 @@ import { InMemoryHandoffStateStore } from '../src/lib/stores/memory-handoff-stat
 import {
 	DEFAULT_APP_ORIGIN,
 	DEMO_CLIENT_ID,
+	DEMO_CLIENT_NAME,
 	demoClients,
 	HANDOFF_VERIFY_PATH,
 	portalClient
 } from './clients.ts';
 import { countingMiddleware, createCounters, resetCounters, type DevIdpCounters } from './counters.ts';
 import { createHandoffAuthorize, isHandoffAuthorization } from './handoff-authorize.ts';
-import { sendText } from './http.ts';
+import { PAGE_HEADERS, sendText } from './http.ts';
+import { createInteractions, isInteraction } from './interactions.ts';
+import { errors, Provider } from './load-oidc-provider.ts';
 import { idTokenResigner, misbehaveMiddleware, type ClaimsMutator, type DevIdpMisbehave } from './misbehave.ts';
 import { serveWebHandler } from './node-adapter.ts';
+import { errorPage, pageCsp, signedOutPage, signingOutPage, signOutPage, SUBMIT_SIGN_OUT, type PageContext } from './pages.ts';
 import { createPortal, type IdpSession } from './portal.ts';
 
 export type { DevIdpCounters } from './counters.ts';
@@ -53,7 +58,7 @@ export interface DevIdp {
 	readonly port: number;
 	readonly appOrigin: string;
 	/** The oidc-provider instance (to mint tokens, find grants, listen to events). */
-	readonly provider: Provider;
+	readonly provider: OidcProvider;
 	/** Live counters; `resetCounters()` zeroes them in place. */
 	readonly counters: DevIdpCounters;
 	resetCounters(): void;
@@ -76,22 +81,26 @@ const GRANT_TTL = 14 * DAY;
 // The scopes the handoff's own tokens carry: what a first-party sign-in at the demo app asks for.
 const HANDOFF_SCOPE = 'openid email profile';
 
-// oidc-provider's default logout pages load a web font from the internet; these stay on loopback.
-function page(title: string, body: string): string {
-	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto">${body}</body></html>`;
-}
-
-async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
-	ctx.type = 'html';
-	ctx.body = page(
-		'Sign out',
-		`<h1>Sign out of the dev IdP?</h1>${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`
-	);
-}
-
-async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
-	ctx.type = 'html';
-	ctx.body = page('Signed out', '<h1>Signed out</h1><p><a href="/">Back to the portal</a></p>');
+/**
+ * When the browser is not signed in at the IdP, oidc-provider answers an end-session request with a
+ * bare self-submitting form of its own (form_post), not logoutSource; this gives it the look of the
+ * dev IdP's pages. Same form, same values, same automatic submit.
+ */
+function signingOutWithoutSession(pages: PageContext) {
+	return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+		await next();
+		if (ctx.oidc?.route !== 'end_session' || ctx.status !== 200 || !ctx.response.is('html')) return;
+		const { session, client, params } = ctx.oidc;
+		if (session?.accountId || typeof session?.state?.secret !== 'string') return;
+		const returnTo: unknown = params?.post_logout_redirect_uri;
+		ctx.set('content-security-policy', pageCsp({ formTargets: typeof returnTo === 'string' ? [returnTo] : [], scripts: [SUBMIT_SIGN_OUT] }));
+		for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+		ctx.body = signingOutPage(pages, {
+			action: ctx.oidc.urlFor('end_session_confirm'),
+			xsrf: session.state.secret,
+			clientName: client ? (client.clientName ?? client.clientId) : undefined
+		});
+	};
 }
 
 /** The claims of a dev account: any login is an account, named after itself. */
@@ -105,7 +114,8 @@ export function devAccountClaims(sub: string): { sub: string; email: string; ema
  * it: the verify endpoint, the IdP portal with "Open App", and app-initiated handoffs.
  *
  * Routes besides oidc-provider's own (`/auth`, `/token`, `/me`, `/jwks`, `/session/end`,
- * `/token/introspection`, `/token/revocation`, `/interaction/:uid`, discovery):
+ * `/token/introspection`, `/token/revocation`, discovery):
+ * - `/interaction/:uid` — the dev IdP's own sign-in and consent pages (interactions.ts).
  * - `POST /auth/external/handoff/verify` — the seed's verify endpoint (clients `demo` with Basic auth,
  *   `demo-public` without); answers real oidc-provider access and refresh tokens.
  * - `GET /` — the portal; `GET /portal/sign-in`, `GET /portal/callback`, `POST /portal/open-app`.
@@ -140,15 +150,75 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 	const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 
 	const registered = [...demoClients(appOrigin), portalClient(issuer), ...(options.clients ?? [])];
+	const pages: PageContext = { issuer };
+	const accountName = (accountId: unknown) => {
+		const claims = devAccountClaims(typeof accountId === 'string' ? accountId : '');
+		return { name: claims.name || claims.sub || 'someone', email: claims.email };
+	};
+
+	// oidc-provider renders these three pages itself (rpInitiatedLogout.logoutSource,
+	// postLogoutSuccessSource, renderError); the dev IdP gives them its own look and CSP.
+	function pageOf(ctx: KoaContextWithOIDC, html: string, csp: string): void {
+		ctx.set('content-security-policy', csp);
+		for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+		ctx.type = 'html';
+		ctx.body = html;
+	}
+
+	/**
+	 * The end-session page while the browser is signed in here. An app that sends its user here names
+	 * itself and a registered post_logout_redirect_uri (oidc-provider checked both): the user already
+	 * chose to sign out in that app, so the page submits itself and the sign-out is that one click.
+	 * (A production identity provider would ask, or insist on a valid id_token_hint; for the dev IdP a
+	 * forged link can at worst sign you out of it.) A request that names no app to go back to — the
+	 * portal's "Sign out", a typed URL — asks first.
+	 */
+	async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+		const returnTo: unknown = ctx.oidc.params.post_logout_redirect_uri;
+		if (ctx.oidc.client && typeof returnTo === 'string') {
+			const html = signingOutPage(pages, {
+				action: ctx.oidc.urlFor('end_session_confirm'),
+				xsrf: ctx.oidc.session.state.secret,
+				clientName: ctx.oidc.client.clientName ?? ctx.oidc.client.clientId
+			});
+			return pageOf(ctx, html, pageCsp({ formTargets: [returnTo], scripts: [SUBMIT_SIGN_OUT] }));
+		}
+		pageOf(ctx, signOutPage(pages, { form, account: accountName(ctx.oidc.session.accountId) }), pageCsp());
+	}
+
+	async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+		const client = ctx.oidc.client;
+		pageOf(ctx, signedOutPage(pages, { clientName: client ? (client.clientName ?? client.clientId) : undefined }), pageCsp());
+	}
+
+	async function renderError(ctx: KoaContextWithOIDC, out: Record<string, unknown>): Promise<void> {
+		const code = typeof out.error === 'string' ? out.error : 'server_error';
+		const description = typeof out.error_description === 'string' ? out.error_description : undefined;
+		pageOf(ctx, errorPage(pages, { code, description }), pageCsp());
+	}
+
 	const provider = new Provider(issuer, {
 		clients: registered,
+		// oidc-provider's own in-memory adapter, chosen on purpose: the dev IdP forgets everything when it
+		// stops. (Left to its default, oidc-provider warns at every start that it must be replaced.)
+		adapter: createMemoryAdapter(),
 		jwks: { keys: [jwk] },
 		cookies: { keys: [randomBytes(32).toString('base64url')] },
 		pkce: { required: () => true },
 		responseTypes: ['code'],
 		features: {
-			devInteractions: { enabled: true },
-			revocation: { enabled: true },
+			// The sign-in and consent pages are the dev IdP's own (interactions.ts), on the same routes.
+			devInteractions: { enabled: false },
+			revocation: {
+				enabled: true,
+				// oidc-provider's default policy, stated so it does not log a notice at the first sign-out: a
+				// client may revoke only its own tokens (a public client's attempt on another's is ignored).
+				allowedPolicy: (_ctx: KoaContextWithOIDC, client: { clientAuthMethod: string; clientId: string }, token: { clientId: string }) => {
+					if (token.clientId === client.clientId) return true;
+					if (client.clientAuthMethod === 'none') return false;
+					throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+				}
+			},
 			introspection: {
 				enabled: true,
 				// oidc-provider's default policy, stated so it does not log a notice on every call: a public
@@ -160,6 +230,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 			rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
 			backchannelLogout: { enabled: true }
 		},
+		renderError,
 		claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
 		// The demo reads the user from the ID token; without this the claims would be userinfo-only.
 		conformIdTokenClaims: false,
@@ -211,6 +282,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 	provider.on('backchannel.error', (_ctx: unknown, error: Error, client: { clientId: string }) =>
 		console.warn(`[dev-idp] back-channel logout to client ${client.clientId} failed: ${error.message}`)
 	);
+	provider.use(signingOutWithoutSession(pages));
 	provider.use(countingMiddleware(counters));
 	provider.use(misbehaveMiddleware(() => misbehave, issuer));
 	const oidc = provider.callback();
@@ -275,10 +347,12 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 		issuer,
 		appOrigin,
 		appClientId: DEMO_CLIENT_ID,
+		appName: DEMO_CLIENT_NAME,
 		currentSession,
 		account: async (accountId) => devAccountClaims(accountId),
 		mintHandoff
 	});
+	const interactions = createInteractions({ ...pages, provider, account: accountName });
 	const handoffAuthorize = createHandoffAuthorize({
 		issuer,
 		async redirectUrisOf(clientId) {
@@ -299,6 +373,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 			return verifyAndCount(req, res);
 		}
 		if (isHandoffAuthorization(req, url)) return handoffAuthorize(req, res, url);
+		if (isInteraction(url)) return interactions(req, res, url);
 		if (await portal(req, res, url)) return;
 		await oidc(req, res);
 	};

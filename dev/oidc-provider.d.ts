@@ -18,6 +18,7 @@ declare module 'oidc-provider' {
 		createContext(req: IncomingMessage, res: ServerResponse): KoaContextWithOIDC;
 		on(event: string, listener: (...args: Any[]) => void): this;
 		interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Any>;
+		interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
 		readonly Session: Any;
 		readonly Client: Any;
 		readonly Grant: Any;
@@ -26,5 +27,12 @@ declare module 'oidc-provider' {
 		readonly AuthorizationCode: Any;
 	}
 
+	export const errors: Any;
+
 	export default Provider;
+}
+
+// oidc-provider's own in-memory adapter (what it uses when no adapter is configured).
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+	export function createMemoryAdapter(clockTolerance?: number): (model: string) => unknown;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { safeReturnTo } from '../src/lib/server/http/return-to.ts';
 import { PORTAL_CLIENT_ID } from './clients.ts';
 import { escapeHtml, readForm, redirect303, sendHtml, sendText } from './http.ts';
+import { pageCsp, portalSignedInPage, portalSignedOutPage } from './pages.ts';
 
 // The IdP portal: the page a user who is already signed in at the IdP sees, with the seed's
 // "Open App" button (IdP-initiated Smart Handoff).
@@ -16,8 +17,9 @@ export interface IdpSession {
 export interface PortalOptions {
 	issuer: string;
 	appOrigin: string;
-	/** The client the "Open App" handoff is minted for. */
+	/** The client the "Open App" handoff is minted for, and what the portal calls it. */
 	appClientId: string;
+	appName: string;
 	currentSession(req: IncomingMessage, res: ServerResponse): Promise<IdpSession | null>;
 	account(accountId: string): Promise<{ sub: string; email?: string; name?: string }>;
 	mintHandoff(input: { clientId: string; sub: string; state: string }): Promise<string>;
@@ -53,56 +55,19 @@ export function createPortal(options: PortalOptions) {
 
 	// The seed's "Open App" is a cross-site navigation to the app: the form may post only to us and
 	// then redirect to the app (Chrome applies form-action to the redirect as well).
-	const csp = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${appOrigin}; frame-ancestors 'none'; base-uri 'none'`;
+	const csp = pageCsp({ formTargets: [appOrigin] });
 
 	async function home(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
 		const session = await options.currentSession(req, res);
 		const target = url.searchParams.get('target');
 		const targetField = target === null ? '' : `<input type="hidden" name="target" value="${escapeHtml(target)}">`;
-		let main: string;
-		if (session === null) {
-			main = `<p>You are not signed in.</p>
-<form method="get" action="/portal/sign-in">${targetField}<button type="submit">Sign in</button></form>
-<p class="muted">Development sign-in: any login and any password.</p>`;
-		} else {
-			const account = await options.account(session.accountId);
-			const destination = new URL(safeReturnTo(target, appOrigin, '/'), appOrigin).href;
-			main = `<p>Signed in as <strong data-testid="user-name">${escapeHtml(account.name ?? account.sub)}</strong>${
-				account.email ? ` &lt;<span data-testid="user-email">${escapeHtml(account.email)}</span>&gt;` : ''
-			} <span class="muted">(sub <code data-testid="user-sub">${escapeHtml(account.sub)}</code>)</span></p>
-<form method="post" action="/portal/open-app">
-<input type="hidden" name="csrf" value="${escapeHtml(csrfToken(session))}">${targetField}
-<button type="submit">Open App</button>
-</form>
-<p class="muted">Opens <code>${escapeHtml(destination)}</code> signed in, with a one-time handoff token.</p>
-<p><a href="/session/end">Sign out</a></p>`;
-		}
+		const pages = { issuer };
+		if (session === null) return sendHtml(res, portalSignedOutPage(pages, { targetField }), csp);
+		const account = await options.account(session.accountId);
+		const destination = new URL(safeReturnTo(target, appOrigin, '/'), appOrigin).href;
 		sendHtml(
 			res,
-			`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sveltekit-sso dev IdP</title>
-<style>
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
-main { max-width: 32rem; margin: 4rem auto; padding: 2rem; background: #fff; border-radius: 8px; box-shadow: 0 1px 3px #0002; }
-h1 { font-size: 1.25rem; margin-top: 0; }
-button { font: inherit; padding: .5rem 1.25rem; border: 0; border-radius: 6px; background: #3554d1; color: #fff; cursor: pointer; }
-.muted { color: #5b6478; font-size: .9rem; }
-code { font-size: .85rem; }
-</style>
-</head>
-<body>
-<main>
-<h1>Dev identity provider</h1>
-<p class="muted">Issuer <code>${escapeHtml(issuer)}</code></p>
-${main}
-</main>
-</body>
-</html>
-`,
+			portalSignedInPage(pages, { account, csrf: csrfToken(session), targetField, appName: options.appName, destination }),
 			csp
 		);
 	}

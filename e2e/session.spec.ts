@@ -48,6 +48,7 @@ test('auth.signOut() ends the session: the page reads signed out and the server 
 	await page.getByRole('main').getByRole('button', { name: 'Sign out' }).click();
 	await finishSignOut(page);
 	await hydrated(page);
+	await expect(page.getByTestId('signed-out-notice')).toContainText('You are signed out.');
 	await expect(page.getByTestId('home-status')).toContainText('Signed out');
 	expect(await sessionCookie(context)).toBeUndefined();
 	const whoami = await page.request.get(`${env.app}/api/whoami`);
@@ -73,7 +74,8 @@ test.describe('without JavaScript', () => {
 		await expect(page.getByTestId('session-status')).toHaveText('Signed in');
 		await expect(page.getByTestId('session-expires-in')).toHaveText(/^23 h 59 min \d+ s$/);
 		await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
-		await finishSignOut(page);
+		await finishSignOut(page, { javaScript: false });
+		await expect(page.getByTestId('signed-out-notice')).toContainText('You are signed out.');
 		await expect(page.getByTestId('home-status')).toContainText('Signed out');
 		expect(await sessionCookie(context)).toBeUndefined();
 	});

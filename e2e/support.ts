@@ -25,8 +25,8 @@ function required(name: string): string {
 }
 
 /**
- * Every test runs in a fresh browser context that cannot leave loopback: oidc-provider's
- * interaction pages link a web font, and nothing here may wait on the network.
+ * Every test runs in a fresh browser context that cannot leave loopback: nothing here may wait on
+ * the network (requestsOutsideLoopback() tells whether a page tried).
  */
 export const test = base.extend<{ loopbackOnly: void }>({
 	loopbackOnly: [
@@ -44,12 +44,33 @@ export async function hydrated(page: Page): Promise<void> {
 	await page.locator('body[data-hydrated]').waitFor({ state: 'attached' });
 }
 
-/** Fills oidc-provider's devInteractions login form (any login, any password). */
+/** Fills the dev identity provider's sign-in form (any user name, any password), found by its labels. */
 export async function submitIdpLogin(page: Page, login: string): Promise<void> {
 	await page.waitForURL(/\/interaction\//);
-	await page.locator('input[name="login"]').fill(login);
-	await page.locator('input[name="password"]').fill('any-password');
-	await page.getByRole('button', { name: 'Sign-in' }).click();
+	await page.getByLabel('User name').fill(login);
+	await page.getByLabel('Password').fill('any-password');
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * Records every http(s) request the page makes from now on; the answer lists those that went (or
+ * tried to go: the fixture above aborts them) anywhere but 127.0.0.1.
+ */
+export function requestsOutsideLoopback(page: Page): () => string[] {
+	const urls: string[] = [];
+	page.on('request', (request) => urls.push(request.url()));
+	return () => urls.filter((url) => /^https?:/.test(url) && new URL(url).hostname !== '127.0.0.1');
+}
+
+/** The visible form fields of the page without a label (a <label>, aria-label or aria-labelledby). */
+export async function unlabelledFields(page: Page): Promise<string[]> {
+	return page
+		.locator('input:not([type="hidden"]), select, textarea')
+		.evaluateAll((fields) =>
+			fields
+				.filter((field) => !((field as HTMLInputElement).labels?.length || field.getAttribute('aria-label') || field.getAttribute('aria-labelledby')))
+				.map((field) => field.outerHTML)
+		);
 }
 
 /** Signs in at the identity provider's portal; `target` is the app path "Open App" will open. */
@@ -93,17 +114,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * After the sign-out POST the app answers 303 either home or, for a session the identity provider
- * knows, to its end-session page, which asks for confirmation (without JavaScript, after one more
- * "Continue") and then returns to the app.
+ * After "Sign out" in the app: its 303 leads to the identity provider's end-session page, which
+ * submits itself and returns the browser to the app's `/?state=…`, which drops the state. Without
+ * JavaScript that page needs one "Continue".
  */
-export async function finishSignOut(page: Page): Promise<void> {
-	const home = (url: URL) => url.origin === env.app && url.pathname === '/';
-	await page.waitForURL((url) => home(url) || url.origin === env.idp);
-	for (let step = 0; step < 3 && new URL(page.url()).origin === env.idp; step++) {
-		await page.getByRole('button', { name: /^(Yes, sign me out|Continue)$/ }).click();
-		// RP-Initiated Logout returns to post_logout_redirect_uri with the `state` it was given.
-		await page.waitForURL((url) => home(url) || url.origin === env.idp);
+export async function finishSignOut(page: Page, options: { javaScript?: boolean } = {}): Promise<void> {
+	if (options.javaScript === false) {
+		await page.waitForURL((url) => url.origin === env.idp);
+		await page.getByRole('button', { name: 'Continue' }).click();
 	}
-	await page.waitForURL(home);
+	await page.waitForURL(`${env.app}/`);
 }

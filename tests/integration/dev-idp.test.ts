@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import {
 	DEMO_CLIENT_SECRET,
 	DEMO_PUBLIC_CLIENT_ID,
 	HANDOFF_VERIFY_PATH,
+	demoPostLogoutRedirectUris,
 	demoRedirectUris
 } from '../../dev/clients.ts';
 import { BrowserCookieJar, fetchWithJar, signInAtIdp, signOutAtIdp } from '../support/idp-login.js';
@@ -117,7 +119,7 @@ describe('dev IdP: oidc-provider', () => {
 		expect(as.backchannel_logout_supported).toBe(true);
 	});
 
-	it('runs an authorization code + PKCE flow through devInteractions for the confidential demo client', async () => {
+	it('runs an authorization code + PKCE flow through the sign-in page for the confidential demo client', async () => {
 		const { tokens } = await signInWithCode('alice');
 		const claims = oauth.getValidatedIdTokenClaims(tokens)!;
 		expect(claims).toMatchObject({ iss: idp.issuer, aud: DEMO_CLIENT_ID, sub: 'alice', email: 'alice@example.test', name: 'Alice' });
@@ -337,7 +339,7 @@ describe('dev IdP: portal', () => {
 		const response = await fetch(`${idp.issuer}/`);
 		expect(response.status).toBe(200);
 		const html = await response.text();
-		expect(html).toContain('<button type="submit">Sign in</button>');
+		expect(html).toMatch(/<button type="submit"[^>]*>Sign in<\/button>/);
 		expect(html).not.toContain('Open App');
 	});
 
@@ -399,6 +401,216 @@ describe('dev IdP: portal', () => {
 		expect(html).not.toContain('<img src=x');
 		expect(html).not.toContain('<script>alert(1)</script>');
 		expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+	});
+});
+
+describe('dev IdP: its own pages', () => {
+	/** Follows redirects inside the IdP until a page is shown; stops at the first redirect elsewhere. */
+	async function open(jar: BrowserCookieJar, url: string, init: RequestInit = {}) {
+		let response = await fetchWithJar(jar, url, init);
+		let at = url;
+		for (let hop = 0; hop < 10 && response.status >= 300 && response.status < 400; hop++) {
+			const next = new URL(response.headers.get('location')!, at);
+			if (next.origin !== idp.issuer) break;
+			at = next.href;
+			response = await fetchWithJar(jar, at);
+		}
+		return { response, url: at, html: response.headers.get('content-type')?.startsWith('text/html') ? await response.text() : '' };
+	}
+
+	function post(jar: BrowserCookieJar, url: string, form: Record<string, string>) {
+		return fetchWithJar(jar, url, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams(form)
+		});
+	}
+
+	/** What every page of the dev IdP must be: its own look, labelled inputs, nothing from elsewhere. */
+	function expectOwnPage(response: Response, html: string) {
+		expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+		const csp = response.headers.get('content-security-policy') ?? '';
+		expect(csp).toContain("default-src 'none'");
+		expect(csp).toContain("frame-ancestors 'none'");
+		expect(csp).not.toMatch(/https?:\/\/(?!127\.0\.0\.1[:/])/);
+		expect(html).toContain('<html lang="en">');
+		expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+		expect(html).toContain('Dev identity provider');
+		expect(html).toContain('--accent: #3554d1'); // the demo's design tokens
+		// Nothing from another host: no web font, stylesheet, image or script.
+		expect(html).not.toMatch(/@import|fonts\.googleapis|<link rel="stylesheet"|<img|<script src/i);
+		expect(html.match(/(?:src|href|action)="https?:\/\/[^"]+"/g)?.filter((m) => !m.includes('127.0.0.1')) ?? []).toEqual([]);
+		expect(html).not.toMatch(/DEBUG|SESSION <br>|PARAMS <br>/);
+		// Every visible input has a <label for> naming it.
+		const ids = [...html.matchAll(/<input\b(?![^>]*type="hidden")[^>]*>/g)].map((m) => /\bid="([^"]+)"/.exec(m[0])?.[1]);
+		for (const id of ids) {
+			expect(id, 'an input without an id cannot have a <label for>').toBeDefined();
+			expect(html).toMatch(new RegExp(`<label for="${id}">[^<]+</label>`));
+		}
+		return ids.length;
+	}
+
+	async function authorize(jar: BrowserCookieJar, extra: Record<string, string> = {}) {
+		const flow = await startFlow();
+		const url = new URL(flow.authorizationUrl);
+		for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
+		return { flow, ...(await open(jar, url.href)) };
+	}
+
+	it('signs in on a labelled form in the demo’s look, with no debug block and nothing from another host', async () => {
+		const jar = new BrowserCookieJar();
+		const { response, html, url } = await authorize(jar);
+		expect(new URL(url).pathname).toMatch(/^\/interaction\/[\w-]+$/);
+		expect(response.status).toBe(200);
+		expect(expectOwnPage(response, html)).toBe(2);
+		expect(html).toContain('<label for="login">User name</label>');
+		expect(html).toContain('<label for="password">Password</label>');
+		expect(html).toMatch(/<input id="login" name="login" type="text"[^>]*autocomplete="username"[^>]*required/);
+		expect(html).toMatch(/<input id="password" name="password" type="password" autocomplete="current-password" required/);
+		expect(html).toContain('to continue to <strong>sveltekit-sso demo</strong>');
+		expect(response.headers.get('cache-control')).toBe('no-store');
+		// The form posts to the IdP, which then redirects to the app: form-action allows both.
+		expect(response.headers.get('content-security-policy')).toContain(`form-action 'self' ${APP_ORIGIN}`);
+
+		const submitted = await post(jar, url, { prompt: 'login', login: 'mona', password: 'x' });
+		expect(submitted.status).toBe(303);
+		const back = await open(jar, new URL(submitted.headers.get('location')!, url).href);
+		expect(back.response.status).toBe(303);
+		expect(back.response.headers.get('location')).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
+	});
+
+	it('asks again for an empty user name, and refuses a form for another step', async () => {
+		const jar = new BrowserCookieJar();
+		const { url } = await authorize(jar);
+		const empty = await post(jar, url, { prompt: 'login', login: '  ', password: 'x' });
+		expect(empty.status).toBe(400);
+		const html = await empty.text();
+		expect(html).toContain('role="alert"');
+		expect(html).toContain('Enter a user name');
+		expect((await post(jar, url, { prompt: 'consent' })).status).toBe(400);
+	});
+
+	it('shows consent when the app asks for it (prompt=consent): what it gets, Allow and Cancel', async () => {
+		const jar = new BrowserCookieJar();
+		const first = await authorize(jar, { prompt: 'consent', scope: 'openid profile email offline_access' });
+		const login = await post(jar, first.url, { prompt: 'login', login: 'nora', password: 'x' });
+		const consent = await open(jar, new URL(login.headers.get('location')!, first.url).href);
+		expect(consent.response.status).toBe(200);
+		expect(expectOwnPage(consent.response, consent.html)).toBe(0);
+		expect(consent.html).toContain('<h1>Allow access?</h1>');
+		for (const text of ['Know who you are', 'See your name', 'See your e-mail address', 'Keep you signed in while you are away']) {
+			expect(consent.html).toContain(text);
+		}
+		expect(consent.html).toContain('Signed in as <strong>Nora</strong>');
+		expect(consent.html).toMatch(/<form action="[^"]+" method="post">\s*<input type="hidden" name="prompt" value="consent">/);
+		expect(consent.html).toContain(`href="/interaction/${consent.url.split('/').pop()}/abort"`);
+
+		const allowed = await post(jar, consent.url, { prompt: 'consent' });
+		const done = await open(jar, new URL(allowed.headers.get('location')!, consent.url).href);
+		const callback = new URL(done.response.headers.get('location')!);
+		expect(`${callback.origin}${callback.pathname}`).toBe(REDIRECT_URI);
+		const tokens = await redeemCode(first.flow, callback.href);
+		expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'offline_access', 'openid', 'profile']);
+	});
+
+	it('Cancel sends the app access_denied', async () => {
+		const jar = new BrowserCookieJar();
+		const { url, flow } = await authorize(jar);
+		const cancelled = await open(jar, `${url}/abort`);
+		const callback = new URL(cancelled.response.headers.get('location')!);
+		expect(callback.searchParams.get('error')).toBe('access_denied');
+		expect(callback.searchParams.get('state')).toBe(flow.state);
+	});
+
+	it('answers an interaction that is unknown, expired or another one’s with its own error page', async () => {
+		const stale = await fetch(`${idp.issuer}/interaction/no-such-interaction`);
+		expect(stale.status).toBe(400);
+		const html = await stale.text();
+		expectOwnPage(stale, html);
+		expect(html).toContain('Error code: <code>session_not_found</code>');
+		const jar = new BrowserCookieJar();
+		const { url } = await authorize(jar);
+		const other = await fetchWithJar(jar, `${url.replace(/[^/]+$/, 'someone-elses')}`);
+		expect(other.status).toBe(400);
+	});
+
+	it('renders oidc-provider’s errors (renderError) as its own page', async () => {
+		const url = new URL((await startFlow()).authorizationUrl);
+		url.searchParams.set('redirect_uri', 'https://elsewhere.example/callback');
+		const response = await fetch(url, { redirect: 'manual' });
+		expect(response.status).toBe(400);
+		const html = await response.text();
+		expectOwnPage(response, html);
+		expect(html).toContain('Error code: <code>invalid_redirect_uri</code>');
+		expect(html).not.toContain('oops');
+	});
+
+	async function signedInJar(login: string) {
+		const flow = await startFlow();
+		const { jar, callbackUrl } = await signInAtIdp(flow.authorizationUrl, { login });
+		return { jar: jar as BrowserCookieJar, tokens: await redeemCode(flow, callbackUrl) };
+	}
+
+	it('an app’s sign-out passes through a page that submits itself: one click in the app, no question', async () => {
+		const { jar, tokens } = await signedInJar('olga');
+		const endSession = new URL(as.end_session_endpoint!);
+		endSession.search = new URLSearchParams({
+			id_token_hint: tokens.id_token!,
+			client_id: DEMO_CLIENT_ID,
+			post_logout_redirect_uri: demoPostLogoutRedirectUris(APP_ORIGIN)[0],
+			state: 'bye'
+		}).toString();
+		const { response, html } = await open(jar, endSession.href);
+		expect(response.status).toBe(200);
+		expectOwnPage(response, html);
+		expect(html).toContain('Signing you out…');
+		expect(html).toContain('<input type="hidden" name="logout" value="yes">');
+		expect(html).toMatch(/<noscript><button type="submit"[^>]*>Continue<\/button><\/noscript>/);
+		// The only script is the one that submits the form, allowed by its hash and nothing else.
+		const scripts = [...html.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]);
+		expect(scripts).toHaveLength(1);
+		const hash = createHash('sha256').update(scripts[0]).digest('base64');
+		expect(response.headers.get('content-security-policy')).toContain(`script-src 'sha256-${hash}';`);
+		expect(response.headers.get('content-security-policy')).toContain(`form-action 'self' ${APP_ORIGIN}`);
+		// The app that sends its user here without an ID token (a handoff session) is treated alike.
+		const withoutHint = new URL(endSession);
+		withoutHint.searchParams.delete('id_token_hint');
+		expect((await open(jar, withoutHint.href)).html).toContain('Signing you out…');
+		// What the script submits, and where the IdP then sends the browser: the app, with its state.
+		const { redirectUrl } = await signOutAtIdp(endSession.href, { jar });
+		expect(redirectUrl).toBe(`${APP_ORIGIN}/?state=bye`);
+	});
+
+	it('asks before signing out when no app asked, then says it is done', async () => {
+		const { jar } = await signedInJar('pia');
+		const question = await open(jar, `${idp.issuer}/session/end`);
+		expect(question.response.status).toBe(200);
+		expectOwnPage(question.response, question.html);
+		expect(question.html).toContain('<h1>Sign out?</h1>');
+		expect(question.html).toContain('Signed in as <strong>Pia</strong>');
+		expect(question.html).toMatch(/<button type="submit" form="op\.logoutForm" name="logout" value="yes"[^>]*>Sign out<\/button>/);
+		expect(question.html).not.toContain('<script');
+		const { redirectUrl } = await signOutAtIdp(`${idp.issuer}/session/end`, { jar });
+		expect(new URL(redirectUrl).pathname).toBe('/session/end/success');
+		const done = await open(jar, redirectUrl);
+		expectOwnPage(done.response, done.html);
+		expect(done.html).toContain('<h1>You are signed out</h1>');
+		expect(done.html).toContain('role="status"');
+	});
+
+	it('without an IdP session, the end-session page still looks its own and submits itself', async () => {
+		const endSession = new URL(as.end_session_endpoint!);
+		endSession.search = new URLSearchParams({ client_id: DEMO_CLIENT_ID, post_logout_redirect_uri: `${APP_ORIGIN}/`, state: 's' }).toString();
+		const { response, html } = await open(new BrowserCookieJar(), endSession.href);
+		expect(response.status).toBe(200);
+		expectOwnPage(response, html);
+		expect(html).toContain('Signing you out…');
+		expect(html).not.toContain('Submitting Callback');
+	});
+
+	it('the portal is one of its pages too', async () => {
+		const response = await fetch(`${idp.issuer}/`);
+		expectOwnPage(response, await response.text());
 	});
 });
 

@@ -73,3 +73,30 @@ export function portalClient(issuer: string): Record<string, unknown> {
 		response_types: ['code']
 	};
 }
+
+/**
+ * The `.env` of your own app signed in through the dev IdP (README: "Your own app against the dev
+ * identity provider"): the `demo` client, whose redirect URIs the IdP registered under `appOrigin`.
+ * Printed at start-up by `npm run dev:idp` and `npm run dev`; no secret but the dev client's own.
+ */
+export function ownAppEnv(issuer: string, appOrigin: string = DEFAULT_APP_ORIGIN): string[] {
+	return [
+		`SSO_ISSUER=${issuer}`,
+		`SSO_CLIENT_ID=${DEMO_CLIENT_ID}`,
+		`SSO_CLIENT_SECRET=${DEMO_CLIENT_SECRET}`,
+		`ORIGIN=${appOrigin}`,
+		'# AUTH_SECRET=   unset: an ephemeral development secret; your own: openssl rand -base64 32'
+	];
+}
+
+/** The start-up lines of the dev IdP: where it is, and the `.env` above, ready to paste. */
+export function startupBanner(issuer: string, appOrigin: string = DEFAULT_APP_ORIGIN): string {
+	return [
+		`Dev identity provider  ${issuer}/  (any user name and any password sign in)`,
+		`Clients ${DEMO_CLIENT_ID} and ${DEMO_PUBLIC_CLIENT_ID} (PKCE, no secret), for an app at ${appOrigin}`,
+		'',
+		'Your own app against it: paste into its .env (README: "Your own app against the dev identity provider")',
+		'',
+		...ownAppEnv(issuer, appOrigin)
+	].join('\n');
+}

@@ -1,7 +1,7 @@
 // `npm run dev`: the embedded dev identity provider on 127.0.0.1:4000 and the demo app on
 // 127.0.0.1:5173, together, with no account anywhere and no network. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
-import { DEFAULT_APP_ORIGIN, DEV_IDP_DEFAULT_PORT } from './clients.ts';
+import { DEFAULT_APP_ORIGIN, DEV_IDP_DEFAULT_PORT, startupBanner } from './clients.ts';
 import { startDevIdp } from './idp.ts';
 
 const idp = await startDevIdp({ port: Number(process.env.IDP_PORT ?? DEV_IDP_DEFAULT_PORT), appOrigin: DEFAULT_APP_ORIGIN });
@@ -11,9 +11,10 @@ const app = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'dev', '--
 });
 
 console.log(`
-  sveltekit-sso demo
-  ─ app:           ${DEFAULT_APP_ORIGIN}          (sign in, dashboard, session)
-  ─ identity provider portal: ${idp.issuer}/   (sign in with any name, then "Open App")
+sveltekit-sso demo     ${DEFAULT_APP_ORIGIN}/  (sign in, dashboard, session)
+${startupBanner(idp.issuer, DEFAULT_APP_ORIGIN)}
+
+(The demo holds ${new URL(DEFAULT_APP_ORIGIN).host} now: for your own app there, run \`npm run dev:idp\` instead.)
 `);
 
 async function stop(code: number) {

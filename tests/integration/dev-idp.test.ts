@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -11,7 +14,8 @@ import {
 	DEMO_PUBLIC_CLIENT_ID,
 	HANDOFF_VERIFY_PATH,
 	demoPostLogoutRedirectUris,
-	demoRedirectUris
+	demoRedirectUris,
+	ownAppEnv
 } from '../../dev/clients.ts';
 import { BrowserCookieJar, fetchWithJar, signInAtIdp, signOutAtIdp } from '../support/idp-login.js';
 
@@ -611,6 +615,41 @@ describe('dev IdP: its own pages', () => {
 	it('the portal is one of its pages too', async () => {
 		const response = await fetch(`${idp.issuer}/`);
 		expectOwnPage(response, await response.text());
+	});
+});
+
+describe('dev IdP: start-up', () => {
+	const root = fileURLToPath(new URL('../..', import.meta.url));
+
+	it('npm run dev:idp prints where it is and the .env of your own app, with no oidc-provider warning', async () => {
+		const child = spawn(process.execPath, ['--import', 'tsx', 'dev/idp-cli.ts'], {
+			cwd: root,
+			env: { ...process.env, IDP_PORT: '0', APP_ORIGIN: 'http://127.0.0.1:5199', FORCE_COLOR: '0' },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+		try {
+			await expect.poll(() => stdout, { timeout: 20_000, interval: 100 }).toContain('AUTH_SECRET');
+		} finally {
+			child.kill('SIGTERM');
+			await new Promise((resolve) => child.once('exit', resolve));
+		}
+		const issuer = /Dev identity provider {2}(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1];
+		expect(issuer).toBeDefined();
+		const lines = stdout.split('\n');
+		for (const line of ownAppEnv(issuer!, 'http://127.0.0.1:5199')) expect(lines).toContain(line);
+		expect(lines).toContain(`SSO_CLIENT_SECRET=${DEMO_CLIENT_SECRET}`);
+		expect(lines).toContain('ORIGIN=http://127.0.0.1:5199');
+		expect(stderr).toBe('');
+		expect(stdout).not.toContain('oidc-provider');
+	});
+
+	it('the README shows exactly the lines the IdP prints for its default ports', () => {
+		const readme = readFileSync(`${root}README.md`, 'utf8');
+		expect(readme).toContain(['```sh', ...ownAppEnv('http://127.0.0.1:4000', 'http://127.0.0.1:5173'), '```'].join('\n'));
 	});
 });
 

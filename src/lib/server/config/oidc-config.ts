@@ -54,7 +54,7 @@ export interface OidcOptions extends SharedOptions {
 	 * Take over SvelteKit's CSRF origin check. SvelteKit refuses every form POST without a matching
 	 * `Origin` before any hook runs, and an authorization server's back-channel logout is exactly
 	 * that: a server-to-server form POST with no `Origin`. To receive back-channel logouts, set
-	 * `csrf: { checkOrigin: false }` (SvelteKit 2) or `csrf: { trustedOrigins: ['*'] }` (SvelteKit 3) and this to `true`: the hook then refuses
+	 * `csrf: { trustedOrigins: ['*'] }` (SvelteKit 3, and 2.70+, where `checkOrigin` is deprecated; older 2.x: `csrf: { checkOrigin: false }`) and this to `true`: the hook then refuses
 	 * cross-site form submissions (`POST`/`PUT`/`PATCH`/`DELETE` with a form content type and a
 	 * foreign or missing `Origin`) with 403 exactly as SvelteKit did, on every path except
 	 * `backchannelLogoutPath` — whose logout token is verified by signature instead. Default false.

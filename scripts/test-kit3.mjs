@@ -208,7 +208,8 @@ const copied = step('copy', 'copy', () => {
 		if (!['node_modules', 'package-lock.json', '.manifest-hash'].includes(entry)) rmSync(join(WORK, entry), { recursive: true, force: true });
 	}
 	for (const dir of ['src', 'tests', 'dev', 'static']) copyTree(dir);
-	for (const file of ['vitest.config.ts', '.npmrc', libTsconfig()].filter(Boolean)) {
+	// README.md: a test checks that it shows exactly what the dev identity provider prints.
+	for (const file of ['vitest.config.ts', '.npmrc', 'README.md', libTsconfig()].filter(Boolean)) {
 		cpSync(join(ROOT, file), join(WORK, file));
 	}
 	// svelte.config.js's JSDoc type (`import('@sveltejs/kit').Config`) is Kit 2 only; the file is glue here.

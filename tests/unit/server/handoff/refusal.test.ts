@@ -36,7 +36,7 @@ function setup(discovery: { issParameterSupported?: boolean; fail?: boolean } = 
 		authorizationEndpoint: `${issuer}/authorize`
 	});
 	const run = (url: string, cookie?: string) =>
-		handle({ event: fakeEvent(url, cookie === undefined ? {} : { cookie }), resolve: () => new Response('page') }) as Promise<Response>;
+		handle({ event: fakeEvent(url, cookie === undefined ? {} : { cookie }), resolve: async () => new Response('page') }) as Promise<Response>;
 
 	/** Starts an app-initiated handoff, then delivers the server's refusal with `iss` to the same browser. */
 	async function refuse(iss: string | null, error = 'login_required') {

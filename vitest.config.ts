@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // integration tests over HTTP against production builds and the dev IdP. The projects that need Redis
 // and PostgreSQL use the machine's (SSO_REDIS_URL / SSO_DATABASE_URL, default 127.0.0.1:6379 and :5432)
 // or start throwaway ones for the run: tests/support/services.ts.
+// Beside them, property-based fuzzing of both hooks (a short run here, `npm run fuzz` for a long one).
 export default defineConfig({
 	test: {
 		projects: [
@@ -22,6 +23,13 @@ export default defineConfig({
 					environment: 'node',
 					testTimeout: 30_000,
 					fileParallelism: false
+				}
+			},
+			{
+				test: {
+					name: 'fuzz',
+					include: ['tests/fuzz/**/*.fuzz.test.ts'],
+					environment: 'node'
 				}
 			},
 			{

@@ -57,10 +57,14 @@ export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 			if (url.pathname === config.startPath && config.appInitiatedEnabled) return start(event, config, runtime);
 			if (url.pathname === config.callbackPath && url.searchParams.has('error')) return answerRefusal(event, config, runtime);
 		}
-		// Otherwise this hook's only job is the session, when no createAuthHandle resolves it.
-		if (runtime.hasAuthHandle() || (event.locals as { auth?: ServerAuthContext }).auth !== undefined) return resolve(event);
-		return resolveSession(runtime, event, resolve);
+		return passOn(event, resolve, runtime);
 	};
+}
+
+/** Every request this hook does not answer: its only job then is the session, when no createAuthHandle resolves it. */
+function passOn(event: RequestEvent, resolve: (event: RequestEvent) => Response | Promise<Response>, runtime: Runtime) {
+	if (runtime.hasAuthHandle() || (event.locals as { auth?: ServerAuthContext }).auth !== undefined) return resolve(event);
+	return resolveSession(runtime, event, resolve);
 }
 
 async function arrive(event: RequestEvent, resolve: (event: RequestEvent) => Response | Promise<Response>, config: HandoffConfig, runtime: Runtime) {
@@ -70,7 +74,8 @@ async function arrive(event: RequestEvent, resolve: (event: RequestEvent) => Res
 		// Answer without touching the token: a real navigation follows and redeems it.
 		return new Response(null, { status: event.request.method === 'HEAD' ? 200 : 503, headers: { ...NO_STORE_HEADERS } });
 	}
-	if (redemption.kind === 'not-redeemed') return resolve(event);
+	// Not a GET: the token is not this request's to redeem, but the page still gets locals.auth.
+	if (redemption.kind === 'not-redeemed') return passOn(event, resolve, runtime);
 	const { outcome, clean } = redemption;
 	if (!outcome.ok) return seeOther(event, errorLocation(config.errorRedirect, runtime.appOrigin(event), outcome.code), batch);
 	requestState(event.locals).handoffDone = true;

@@ -438,7 +438,7 @@ function describeRequest(url: string, method: string, headers: Headers, cookie: 
 	return `${method} ${clip(url)}\n  headers: ${clip(JSON.stringify([...headers]))}\n  cookie: ${clip(cookie)}${body === undefined ? '' : `\n  body: ${clip(body)}`}`;
 }
 
-/** One request through the hooks; null when it met a known defect (KNOWN_DEFECTS) and has no answer to check. */
+/** One request through the hooks. */
 async function send(world: World, step: Step, url: string, method: string, headers: Headers, cookie: string, body: string | undefined): Promise<Sent | null> {
 	const event = fakeEvent(url, { method, headers, cookie, body: body ?? null });
 	let resolveSawAuth: boolean | null = null;
@@ -469,7 +469,6 @@ async function send(world: World, step: Step, url: string, method: string, heade
 		response = await Promise.race([Promise.resolve(world.handle({ event, resolve: resolve as Parameters<Handle>[0]['resolve'] })), hung]);
 	} catch (error) {
 		if (error instanceof Violation) throw error;
-		if (KNOWN_DEFECTS.signOutThrows(world, url, error)) return null;
 		throw new Violation(`P1 an error escaped the handle: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 	} finally {
 		clearTimeout(timer);
@@ -594,7 +593,7 @@ async function checkResponse(world: World, step: Step, sent: Sent, request: { ja
 	}
 
 	// P7
-	if (sent.resolveSawAuth === false && !KNOWN_DEFECTS.pageWithoutAuth(world, sent)) fail('P7 the page was rendered without locals.auth');
+	if (sent.resolveSawAuth === false) fail('P7 the page was rendered without locals.auth');
 }
 
 /**
@@ -602,26 +601,6 @@ async function checkResponse(world: World, step: Step, sent: Sent, request: { ja
  * property it breaks, under exactly the conditions that trigger it, so the suite stays green and
  * keeps finding everything else. Remove an entry once its fix lands; the fuzzer then guards the fix.
  */
-const KNOWN_DEFECTS = {
-	/**
-	 * DEFECT-1 (P7): with createHandoffHandler mounted alone, a request carrying handoff_token that is
-	 * not a GET, HEAD or prefetch (POST, PUT, OPTIONS …) reaches the app without locals.auth: arrive()
-	 * in handoff-handler.ts resolves a 'not-redeemed' redemption without resolving the session, so
-	 * requireAuth() (and any `locals.auth.…`) throws: a 500.
-	 */
-	pageWithoutAuth(world: World, sent: Sent): boolean {
-		return world.config.mount === 'handoff' && sent.method.toUpperCase() !== 'GET' && new URL(sent.url).searchParams.has('handoff_token');
-	},
-	/**
-	 * DEFECT-2 (P1): when the discovery document names an end_session_endpoint that is set but is no
-	 * absolute URL ('/logout', [], 42), POST /auth/logout of a signed-in session throws
-	 * `TypeError: Invalid URL` out of signOut() (src/lib/server/oidc/sign-out.ts, `new URL(as.end_session_endpoint)`
-	 * outside any try): a 500, and the session cookie is not cleared.
-	 */
-	signOutThrows(world: World, url: string, error: unknown): boolean {
-		return world.as.misconfigured.endSession && new URL(url).pathname === '/auth/logout' && error instanceof TypeError && error.message === 'Invalid URL';
-	}
-};
 
 async function runStep(world: World, step: Step, stats: Map<string, number> | undefined): Promise<void> {
 	const path = step.kind === 'page' || step.kind === 'handoffArrival' ? step.path : PATHS[step.kind];

@@ -666,3 +666,19 @@ describe('secret rotation through the hook (S4)', () => {
 		expect(second.setCookies.filter((c) => c.includes('sso'))).toEqual([]);
 	});
 });
+
+describe('sign-out against a misconfigured identity provider (found by the fuzzer)', () => {
+	it('stays local when the discovery document names an end_session_endpoint that is not an absolute URL, and still ends the session', async () => {
+		for (const endpoint of ['/logout', 'not a url', 42, 'javascript:alert(1)']) {
+			const as = await createFakeAs({ clientId: 'app', metadata: { end_session_endpoint: endpoint } });
+			const { signIn, call, errors } = await setup({ as });
+			await signIn();
+			const out = await call('/auth/logout', { method: 'POST', headers: { origin: APP } });
+			expect(out.response.status).toBe(303);
+			expect(out.response.headers.get('location')).toBe('/');
+			expect(out.setCookies.some((c) => c.startsWith('__Host-sso=') && /Max-Age=0/.test(c))).toBe(true);
+			expect(errors.map((e) => [e.phase, e.code])).toContainEqual(['sign-out', 'invalid_response']);
+			expect((await call('/')).auth?.isAuthenticated).toBe(false);
+		}
+	});
+});

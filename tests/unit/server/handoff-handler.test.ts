@@ -186,3 +186,21 @@ describe('createHandoffHandler', () => {
 		expect(() => createHandoffHandler({ ...base, issuer: 'http://idp.example' })).not.toThrow();
 	});
 });
+
+describe('createHandoffHandler mounted alone (found by the fuzzer)', () => {
+	it('gives the page locals.auth on a request that carries handoff_token but is not a GET', async () => {
+		const handle = createHandoffHandler({ issuer: 'https://alone.example', clientId: 'app', secret: TEST_SECRET, origin: 'https://app.example' });
+		for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
+			const event = fakeEvent('https://app.example/page?handoff_token=token-0123456789abcdef&state=s', { method });
+			let seen: unknown;
+			await handle({
+				event,
+				resolve: async (e) => {
+					seen = (e.locals as { auth?: unknown }).auth;
+					return new Response('page');
+				}
+			});
+			expect(seen, method).toMatchObject({ isAuthenticated: false });
+		}
+	});
+});

@@ -29,8 +29,9 @@ export async function signOut(
 	const { as, ownSession } = await endSession(runtime, current, batch, { revoke: config.revokeOnSignOut });
 	const local = new URL(config.postLogoutRedirect, runtime.appOrigin(event));
 	const record = current.record;
-	if (record && as?.end_session_endpoint && ownSession && config.rpInitiatedLogout) {
-		const target = new URL(as.end_session_endpoint);
+	const endSessionUrl = record && ownSession && config.rpInitiatedLogout ? endSessionEndpoint(runtime, as?.end_session_endpoint) : null;
+	if (record && endSessionUrl) {
+		const target = endSessionUrl;
 		const idToken = record.tokens?.idToken;
 		if (idToken) target.searchParams.set('id_token_hint', idToken);
 		target.searchParams.set('client_id', runtime.config.clientId);
@@ -39,4 +40,17 @@ export async function signOut(
 		return seeOther(event, target.href, batch);
 	}
 	return seeOther(event, local.pathname + local.search, batch);
+}
+
+/** The server's end-session endpoint, or null when it has none or names something that is not an absolute URL (then sign-out stays local). */
+function endSessionEndpoint(runtime: Runtime, value: unknown): URL | null {
+	if (value === undefined) return null;
+	try {
+		const url = new URL(value as string);
+		if (url.protocol === 'https:' || url.protocol === 'http:') return url;
+	} catch {
+		// reported below
+	}
+	runtime.report({ code: 'invalid_response', phase: 'sign-out', message: 'the discovery document names an end_session_endpoint that is not an absolute URL' });
+	return null;
 }

@@ -73,7 +73,12 @@ export const DEFAULTS = Object.freeze({
 		/** Every call to the authorization server: discovery, token, revocation, userinfo, JWKS, handoff verify. */
 		timeoutMs: 5_000,
 		/** Discovery metadata is kept this long; a failed fetch is not cached. */
-		discoveryTtlMs: 60 * 60 * 1000
+		discoveryTtlMs: 60 * 60 * 1000,
+		/**
+		 * The rest of an oversized request body (a logout body, a verify call) is read and discarded up
+		 * to this many bytes before the answer: cancelling it at once makes Node reset the connection.
+		 */
+		maxDrainBytes: 1024 * 1024
 	}),
 	handoff: Object.freeze({
 		verifyEndpoint: '/auth/external/handoff/verify',
@@ -124,14 +129,7 @@ export const DEFAULTS = Object.freeze({
 		/** Back-channel logout tokens older than this are refused; their `jti` is remembered as long. */
 		logoutTokenMaxAgeMs: 10 * 60 * 1000,
 		/** A back-channel logout body over this size is not a logout token: 413, before any verification (X8). */
-		maxLogoutBodyBytes: 16 * 1024,
-		/**
-		 * The rest of a refused logout body is read and discarded up to this many bytes, so the 413 reaches
-		 * the server: on Node, cancelling a body still arriving destroys the socket and the client sees a
-		 * connection reset instead of the answer. A larger body is cancelled (adapter-node's own
-		 * BODY_SIZE_LIMIT, 512 KiB by default, usually ends it first).
-		 */
-		maxLogoutBodyDrainBytes: 1024 * 1024
+		maxLogoutBodyBytes: 16 * 1024
 	}),
 	refresh: Object.freeze({
 		/** Refresh this long before the access token expires, but never more than half its lifetime. */

@@ -2,7 +2,8 @@ import { misuse } from '../errors.js';
 import { authenticateClient } from './client-authentication.js';
 import { isHandoffIssuer, type HandoffIssuer, type HandoffRedeemError } from './handoff-issuer.js';
 import { isPlainObject } from './handoff-token.js';
-import { isJsonContentType, parseStrictStringFields, readBodyCapped } from './strict-json-body.js';
+import { isJsonContentType, parseStrictStringFields } from './strict-json-body.js';
+import { BODY_TOO_LARGE, readBody } from '../http/read-body.js';
 
 /** Largest verify request body read; the seed's three strings fit many times over (row H10). */
 export const HANDOFF_VERIFY_MAX_BODY_BYTES = 16 * 1024;
@@ -168,8 +169,8 @@ export function createHandoffVerifyEndpoint(
 			return json(405, { error: 'invalid_request' }, { allow: 'POST' });
 		}
 		if (!isJsonContentType(request.headers.get('content-type'))) return error('invalid_request');
-		const bytes = await readBodyCapped(request, HANDOFF_VERIFY_MAX_BODY_BYTES);
-		if (bytes === null) return error('invalid_request');
+		const bytes = await readBody(request, HANDOFF_VERIFY_MAX_BODY_BYTES);
+		if (bytes === null || bytes === BODY_TOO_LARGE || bytes.byteLength === 0) return error('invalid_request');
 		const body = parseStrictStringFields(bytes, FIELDS, OPTIONAL_FIELDS);
 		if (body === null) return error('invalid_request');
 

@@ -1,6 +1,5 @@
 import { fromUtf8 } from '../crypto/base64url.js';
 import { isPlainObject } from './handoff-token.js';
-export { readBodyCapped } from '../http/read-body.js';
 
 // Strict reading of a small JSON request body whose members are all strings. `JSON.parse` keeps the
 // last of duplicate names silently, so `{"client_id":"a","client_id":"b"}` would mean different

@@ -1,4 +1,5 @@
 import type { RequestEvent } from '@sveltejs/kit';
+import { BODY_TOO_LARGE, discard, readBody } from '../../http/read-body.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import { DEFAULTS, NO_STORE_HEADERS } from '../../defaults.js';
 import { describe } from '../http/protocol-errors.js';
@@ -31,15 +32,11 @@ export async function backchannelLogout(
 	if (request.method !== 'POST') return refuse(request, 405);
 	const type = request.headers.get('content-type') ?? '';
 	if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return refuse(request, 400, 'invalid_request');
-	const limit = DEFAULTS.oidc.maxLogoutBodyBytes;
-	const declared = request.headers.get('content-length');
-	if (declared !== null && !/^\d+$/.test(declared)) return refuse(request, 400, 'invalid_request');
-	// Too large to be a logout token: 413 before a byte of it is read (X8).
-	if (declared !== null && Number(declared) > limit) return refuse(request, 413);
-	const body = await readForm(request, limit);
-	if (body === TOO_LARGE) return answer(413);
-	if (body === null) return answer(400, 'invalid_request');
-	const tokens = new URLSearchParams(body).getAll('logout_token');
+	// Too large to be a logout token: 413, before a byte of it is read when its length is declared (X8).
+	const bytes = await readBody(request, DEFAULTS.oidc.maxLogoutBodyBytes, { drainBytes: DEFAULTS.server.maxDrainBytes });
+	if (bytes === BODY_TOO_LARGE) return answer(413);
+	if (bytes === null) return answer(400, 'invalid_request');
+	const tokens = new URLSearchParams(new TextDecoder().decode(bytes)).getAll('logout_token');
 	if (tokens.length !== 1 || tokens[0] === '') return answer(400, 'invalid_request');
 
 	let claims: LogoutClaims;
@@ -70,62 +67,8 @@ export async function backchannelLogout(
 	return answer(200);
 }
 
-const TOO_LARGE = Symbol('too large');
-
 /** Answers before the body was read; the body is drained so that the answer reaches the sender. */
 function refuse(request: Request, status: number, error?: AuthErrorCode): Response {
-	if (request.body !== null && !request.body.locked) void drain(request.body.getReader());
+	discard(request, DEFAULTS.server.maxDrainBytes);
 	return answer(status, error);
-}
-
-/** The body as text, at most `limit` bytes; TOO_LARGE (the rest is drained) or null (the stream failed) otherwise. */
-async function readForm(request: Request, limit: number): Promise<string | typeof TOO_LARGE | null> {
-	if (request.body === null) return '';
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let total = 0;
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			total += value.byteLength;
-			if (total > limit) {
-				void drain(reader);
-				return TOO_LARGE;
-			}
-			chunks.push(value);
-		}
-	} catch {
-		return null;
-	}
-	const bytes = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return new TextDecoder().decode(bytes);
-}
-
-/**
- * Reads and discards the rest of a body the answer does not need, at most
- * `DEFAULTS.oidc.maxLogoutBodyDrainBytes`, then cancels. Cancelling at once is not enough: on Node,
- * cancelling a request body that is still arriving destroys the socket, the unread bytes make the
- * kernel answer with a reset, and the sender never sees the 413 (nor retries sensibly).
- */
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-	let budget = DEFAULTS.oidc.maxLogoutBodyDrainBytes;
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) return;
-			budget -= value.byteLength;
-			if (budget < 0) {
-				await reader.cancel();
-				return;
-			}
-		}
-	} catch {
-		// The stream failed (the client went away, or the adapter's own size limit ended it): nothing to drain.
-	}
 }

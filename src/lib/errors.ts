@@ -21,7 +21,9 @@ export type AuthErrorCode =
 	| 'login_required'
 	| 'invalid_grant'
 	| 'server_error'
-	| 'session_revoked';
+	| 'session_revoked'
+	// The authorization server refused this client's own authentication: a configuration fact
+	| 'invalid_client';
 
 /** Every {@link AuthErrorCode}, for validation and exhaustive tests. */
 export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
@@ -41,7 +43,8 @@ export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
 	'login_required',
 	'invalid_grant',
 	'server_error',
-	'session_revoked'
+	'session_revoked',
+	'invalid_client'
 ]);
 
 /**

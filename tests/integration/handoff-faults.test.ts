@@ -6,7 +6,7 @@ import { cookiesSet } from '../support/handoff-env.js';
 
 // A real HTTP server on loopback playing the authorization server's verify endpoint, made to
 // misbehave in the ways a real one can: status codes, bodies, slowness, absence.
-type Mode = 'ok' | 'constructor' | 'huge-name' | 'huge-carry' | 'big-carry' | 'forever' | '500' | 'html' | 'garbage' | 'slow' | 'other-client' | 'no-access-token' | 'invalid_grant' | 'expired_token' | 'interaction_required' | 'redirect';
+type Mode = 'ok' | 'constructor' | 'huge-name' | 'huge-carry' | 'big-carry' | 'forever' | '500' | 'html' | 'garbage' | 'slow' | 'other-client' | 'no-access-token' | 'invalid_grant' | 'expired_token' | 'interaction_required' | 'redirect' | 'invalid_client' | 'bare401' | 'bare429';
 let mode: Mode = 'ok';
 let received: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
 let server: Server;
@@ -66,6 +66,12 @@ beforeAll(async () => {
 				case 'expired_token':
 				case 'interaction_required':
 					return json(400, { error: mode });
+				case 'invalid_client':
+					return json(401, { error: 'invalid_client' });
+				case 'bare401':
+					return res.writeHead(401, { 'www-authenticate': 'Basic realm="handoff"' }).end();
+				case 'bare429':
+					return res.writeHead(429, { 'retry-after': '1' }).end();
 				case 'redirect':
 					res.writeHead(302, { location: 'https://evil.example/steal' });
 					return res.end();
@@ -103,7 +109,11 @@ describe('handoff against a misbehaving verify endpoint', () => {
 		['invalid_grant', 'invalid_token'],
 		['expired_token', 'token_expired'],
 		['interaction_required', 'verify_failed'],
-		['redirect', 'verify_failed']
+		['redirect', 'verify_failed'],
+		// By the body's error first, then the status: the app's client authentication, the server's rate limit.
+		['invalid_client', 'invalid_client'],
+		['bare401', 'invalid_client'],
+		['bare429', 'rate_limited']
 	] as const)('maps %s to %s with no session and the token gone from the URL (H2, H8)', async (m, code) => {
 		const res = await arrive(m);
 		expect(res.status).toBe(303);

@@ -21,8 +21,15 @@ export type Endpoint = 'discovery' | 'token' | 'refresh' | 'userinfo' | 'revocat
  * - `html`: 200 with an HTML page (a captive portal, a login page, a misrouted path).
  * - `garbage`: 200 `application/json` whose body does not parse.
  * - `stall`: 200 headers at once, then a body that never ends.
+ * - `bare400`: 400 with an empty body (Glewlwyd refuses a spent refresh token this way).
+ * - `client401`: 401 `{"error":"invalid_client"}` with `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+ * - `bare401`: 401 with an empty body.
  */
-export type Fault = 'down' | 'slow' | '5xx' | 'html' | 'garbage' | 'stall';
+export type Fault = 'down' | 'slow' | '5xx' | 'html' | 'garbage' | 'stall' | Refusal;
+
+/** A refusal that says whose fault it is by its status, with or without an RFC 6749 §5.2 body. */
+export type Refusal = 'bare400' | 'client401' | 'bare401';
+export const REFUSALS: readonly Refusal[] = ['bare400', 'client401', 'bare401'];
 
 export const FAULTS: readonly Exclude<Fault, 'stall'>[] = ['down', 'slow', '5xx', 'html', 'garbage'];
 
@@ -93,6 +100,14 @@ export async function startFaultAs(options: { metadata?: Record<string, unknown>
 			case 'stall':
 				res.writeHead(200, { 'content-type': 'application/json' });
 				return res.write('{"access_token": ');
+			case 'bare400':
+				return res.writeHead(400).end();
+			case 'client401':
+				return res
+					.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="token"' })
+					.end('{"error":"invalid_client","error_description":"client authentication failed"}');
+			case 'bare401':
+				return res.writeHead(401).end();
 		}
 		const headers = new Headers();
 		for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);

@@ -26,7 +26,8 @@ export const errorMessages: Record<AuthErrorCode, string> & Record<string, strin
 	login_required: 'You are not signed in at your identity provider. Use “Sign in” instead.',
 	invalid_grant: 'The sign-in could not be completed. Please try again.',
 	server_error: 'Something went wrong while signing you in. Please try again.',
-	session_revoked: 'Your session was ended. Please sign in again.'
+	session_revoked: 'Your session was ended. Please sign in again.',
+	invalid_client: 'This app is not set up correctly with its identity provider. Please contact the site owner.'
 };
 
 /** Shown for a code this page does not know. */

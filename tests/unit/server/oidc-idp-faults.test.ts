@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthErrorCode } from '../../../src/lib/errors.js';
 import type { AuthHandleOptions } from '../../../src/lib/server/auth-handle.js';
-import { FAULTS, startFaultAs, type Fault, type FaultAsServer } from '../../support/fault-as-server.js';
+import { FAULTS, REFUSALS, startFaultAs, type Fault, type FaultAsServer, type Refusal } from '../../support/fault-as-server.js';
 import { APP, relyingParty, reported, sessionCleared, sessionWritten, TOKEN, transactionCleared } from '../../support/oidc-rp-harness.js';
 
 // Each case has a provider of its own (a server on loopback with its own counters and faults) and an
@@ -40,7 +40,7 @@ async function setup(options: Partial<AuthHandleOptions> & { metadata?: Record<s
 
 // What each fault at discovery becomes: every failure to read the document is `network_error` (it
 // keeps the refresh path and back-channel logout in their "try again" branch), a timeout `timeout`.
-const DISCOVERY_CODE: Record<Exclude<Fault, 'stall'>, AuthErrorCode> = {
+const DISCOVERY_CODE: Record<Exclude<Fault, 'stall' | Refusal>, AuthErrorCode> = {
 	down: 'network_error',
 	slow: 'timeout',
 	'5xx': 'network_error',
@@ -132,7 +132,7 @@ describe.concurrent('discovery faults', () => {
 });
 
 // What each fault at the token endpoint becomes (the code exchange and the refresh share the map).
-const TOKEN_CODE: Record<Fault, AuthErrorCode> = {
+const TOKEN_CODE: Record<Exclude<Fault, Refusal>, AuthErrorCode> = {
 	down: 'network_error',
 	slow: 'timeout',
 	'5xx': 'server_error',
@@ -261,7 +261,7 @@ describe.concurrent('userinfo faults (fetchUserInfo: true)', () => {
 });
 
 // What each revocation fault is reported as; a 200 with any body is a success (RFC 7009 §2.2).
-const REVOCATION_REPORT: Record<Exclude<Fault, 'stall'>, AuthErrorCode[]> = {
+const REVOCATION_REPORT: Record<Exclude<Fault, 'stall' | Refusal>, AuthErrorCode[]> = {
 	down: ['network_error'],
 	slow: ['timeout'],
 	'5xx': ['server_error'],
@@ -284,6 +284,68 @@ describe.concurrent('revocation endpoint faults at sign-out', () => {
 		expect(sessionCleared(out.setCookies)).toBe(true);
 		expect(ctx.server.hits.revocation).toBe(1);
 		expect(reported(ctx, 'sign-out')).toEqual(REVOCATION_REPORT[fault]);
+		expect((await ctx.call('/')).auth?.isAuthenticated).toBe(false);
+		ctx.assertNoTokenLeak();
+	});
+});
+
+// A refusal is read by its RFC 6749 §5.2 `error` first and its status second: a 400 without a body
+// is a refused grant (Glewlwyd answers a spent refresh token so), a 401 the app's own client
+// authentication, a configuration fact that keeps the refresh token (it never reached the grant).
+const REFUSAL_CODE: Record<Refusal, AuthErrorCode> = { bare400: 'invalid_grant', client401: 'invalid_client', bare401: 'invalid_client' };
+
+describe.concurrent('refusals told apart by status', () => {
+	it.each(REFUSALS)('%s at the code exchange: error redirect with its own code, no session', async (fault) => {
+		const ctx = await setup();
+		const authorization = await ctx.login();
+		ctx.server.faults.set('token', fault);
+		const done = await ctx.callback(authorization);
+		expect(done.location).toBe(`/login?error=${REFUSAL_CODE[fault]}`);
+		expect(sessionWritten(done.setCookies)).toBe(false);
+		expect(reported(ctx, 'callback')).toEqual([REFUSAL_CODE[fault]]);
+		ctx.assertNoTokenLeak();
+	});
+
+	it('bare400 at a refresh: the grant is refused, the session ends and its family is revoked', async () => {
+		const ctx = await setup();
+		await ctx.signIn();
+		const cookie = ctx.jar.values.get('__Host-sso');
+		ctx.server.faults.set('refresh', 'bare400');
+		ctx.clock.now += 45_000;
+		const during = await ctx.call('/');
+		expect(during.auth?.isAuthenticated).toBe(false);
+		expect(reported(ctx, 'refresh')).toEqual(['invalid_grant']);
+		expect(await ctx.family(cookie)).toMatchObject({ revokedAtMs: expect.any(Number) });
+		ctx.assertNoTokenLeak();
+	});
+
+	it.each(['client401', 'bare401'] as const)('%s at a refresh: reported as invalid_client, the session and its unspent refresh token kept, and the refresh works once the client is accepted', async (fault) => {
+		const ctx = await setup();
+		await ctx.signIn();
+		const issued = [...ctx.as.refreshTokens.keys()].slice(-1);
+		ctx.server.faults.set('refresh', fault);
+		ctx.clock.now += 45_000;
+		const during = await ctx.call('/');
+		expect(during.auth?.isAuthenticated).toBe(true);
+		expect(during.setCookies).toEqual([]);
+		expect(reported(ctx, 'refresh')).toEqual(['invalid_client']);
+		expect(issued.map((t) => ctx.as.refreshTokens.get(t))).toEqual(['active']);
+		expect(await ctx.family()).toMatchObject({ generation: 0, lease: null, revokedAtMs: null });
+		ctx.server.clear();
+		ctx.clock.now += 5_001;
+		const after = await ctx.call('/');
+		expect(ctx.server.hits.refresh).toBe(2);
+		expect(sessionWritten(after.setCookies)).toBe(true);
+		ctx.assertNoTokenLeak();
+	});
+
+	it.each(['client401', 'bare401'] as const)('%s at the revocation endpoint: signed out anyway, reported as invalid_client', async (fault) => {
+		const ctx = await setup();
+		await ctx.signIn();
+		ctx.server.faults.set('revocation', fault);
+		const out = await ctx.logout();
+		expect(sessionCleared(out.setCookies)).toBe(true);
+		expect(reported(ctx, 'sign-out')).toEqual(['invalid_client']);
 		expect((await ctx.call('/')).auth?.isAuthenticated).toBe(false);
 		ctx.assertNoTokenLeak();
 	});

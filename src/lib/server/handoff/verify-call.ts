@@ -63,7 +63,7 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 	const body = type === null ? await discard(response) : await readJson(response, signal);
 	if (response.status !== 200) {
 		const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
-		const code = verifyErrorCode(error);
+		const code = verifyErrorCode(error, response.status);
 		const shown = typeof error === 'string' ? ` (${error.replace(/[^\w.-]/g, '').slice(0, 64)})` : '';
 		throw new AuthError(code, `the verify endpoint answered ${response.status}${shown}`);
 	}

@@ -14,7 +14,7 @@ export interface AuthErrorInfo {
 
 // What a developer most likely has to change, per code: printed after the failure in development only.
 const HINTS: Partial<Record<AuthErrorCode, string>> = {
-	verify_failed: 'the verify endpoint refused the call: check clientId and clientSecret, and that this client may use handoffs',
+	verify_failed: 'the verify endpoint refused the call: check that this client may use handoffs',
 	invalid_response: 'the server answered something unexpected: check issuer (exactly as its discovery document names it) and clientSecret',
 	invalid_state: 'no transaction in this browser matches: a replayed or stale link, or the transaction cookie was not sent back (another origin or host than options.origin?)',
 	invalid_token: 'the token was refused: expired, already used, or minted for another client',
@@ -22,7 +22,10 @@ const HINTS: Partial<Record<AuthErrorCode, string>> = {
 	timeout: 'the authorization server did not answer within timeoutMs',
 	store_unavailable: 'the family store failed: check the Redis or PostgreSQL connection',
 	session_conflict: 'another user is signed in in this browser; sessionConflict decides',
-	rate_limited: 'more handoffs than the verify budget allows: a link scanner or a loop?'
+	rate_limited: 'more handoffs than the verify budget allows: a link scanner or a loop?',
+	invalid_client:
+		"the server refused this app's client authentication: check clientId and clientSecret, and that the client's token_endpoint_auth_method at the server matches how this app authenticates (client_secret_basic form-encodes - _ . ~ in the id and secret, RFC 6749 §2.3.1, and some servers do not decode it)",
+	invalid_grant: 'the server refused the code or refresh token: already used, expired, revoked, or issued to another client or redirect URI'
 };
 
 /** Reports a failure to the app's loggers. Never throws, never rejects, never passes a token on. */

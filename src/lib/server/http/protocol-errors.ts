@@ -17,7 +17,7 @@ const AUTHORIZATION_ERRORS: Record<string, AuthErrorCode> = {
 	invalid_request: 'invalid_request',
 	invalid_request_uri: 'invalid_request',
 	invalid_request_object: 'invalid_request',
-	unauthorized_client: 'invalid_request',
+	unauthorized_client: 'invalid_client',
 	unsupported_response_type: 'invalid_request',
 	invalid_scope: 'invalid_request'
 };
@@ -54,16 +54,21 @@ const VERIFY_ERRORS: Record<string, AuthErrorCode> = {
 	invalid_request: 'invalid_request',
 	invalid_state: 'invalid_state',
 	state_mismatch: 'invalid_state',
-	invalid_client: 'verify_failed',
-	unauthorized_client: 'verify_failed',
+	invalid_client: 'invalid_client',
+	unauthorized_client: 'invalid_client',
 	interaction_required: 'verify_failed',
 	login_required: 'verify_failed',
 	access_denied: 'verify_failed'
 };
 
-/** The code of a verify endpoint's non-200 answer with `{ "error": … }` (anything else: verify_failed). */
-export function verifyErrorCode(error: unknown): AuthErrorCode {
-	return lookup(VERIFY_ERRORS, error, 'verify_failed');
+/**
+ * The code of a verify endpoint's non-200 answer: its `{ "error": … }` first; without a known one, its
+ * status (401/403: the client's authentication; 429: the server's rate limit); anything else
+ * `verify_failed`.
+ */
+export function verifyErrorCode(error: unknown, status: number): AuthErrorCode {
+	const fallback: AuthErrorCode = status === 401 || status === 403 ? 'invalid_client' : status === 429 ? 'rate_limited' : 'verify_failed';
+	return lookup(VERIFY_ERRORS, error, fallback);
 }
 
 /** True for a failure of the network or the server that a later attempt may not meet (R7). */
@@ -112,28 +117,47 @@ function responseStatus(error: oauth.OperationProcessingError): number | undefin
 // oauth4webapi codes of a failed ID token (or JWT) check.
 const TOKEN_CHECKS = new Set<string>([oauth.JWT_CLAIM_COMPARISON, oauth.JWT_TIMESTAMP_CHECK, oauth.KEY_SELECTION]);
 
+// The server refused the client's own authentication (RFC 6749 §5.2): a configuration fact that no
+// retry and no new sign-in fixes, whatever body the server put around it.
+const CLIENT_AUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client']);
+
 /**
- * Maps a failure of a token endpoint exchange (authorization code or refresh) onto an error code:
- * `invalid_grant` from the server, `timeout` / `network_error` / `server_error` for transient faults,
- * `invalid_token` for a failed ID token check, `invalid_response` for anything malformed.
+ * Maps a failure of a call to the token or revocation endpoint (authorization code, refresh,
+ * revocation) onto an error code, by the server's `error` first and its status second:
+ * `invalid_grant` from the server, or a 400 without a readable body (the grant was refused);
+ * `invalid_client` for `invalid_client` / `unauthorized_client` or a 401/403 (the app's client
+ * authentication is wrong); `timeout` / `network_error` / `server_error` for transient faults;
+ * `invalid_token` for a failed ID token check; `invalid_response` for anything else malformed.
  */
 export function tokenEndpointErrorCode(error: unknown): AuthErrorCode {
 	if (error instanceof AuthError) return error.code;
 	if (error instanceof oauth.ResponseBodyError) {
 		if (error.error === 'invalid_grant') return 'invalid_grant';
+		if (CLIENT_AUTH_ERRORS.has(error.error) || error.status === 401 || error.status === 403) return 'invalid_client';
 		return error.status >= 500 ? 'server_error' : 'invalid_response';
 	}
+	// A 401 with `WWW-Authenticate` (RFC 6749 §5.2 asks for it when the client used HTTP Basic).
+	if (error instanceof oauth.WWWAuthenticateChallengeError) return error.status === 401 || error.status === 403 ? 'invalid_client' : 'invalid_response';
 	if (isTimeout(error)) return 'timeout';
 	if (error instanceof oauth.OperationProcessingError) {
 		const cut = bodyCutShort(error);
 		if (cut) return cut;
 		if (TOKEN_CHECKS.has(error.code ?? '') || /\b(?:ID Token|JWT)\b/.test(error.message)) return 'invalid_token';
-		const status = responseStatus(error);
-		return status !== undefined && status >= 500 ? 'server_error' : 'invalid_response';
+		return statusCode(responseStatus(error)) ?? 'invalid_response';
 	}
-	if (error instanceof oauth.UnsupportedOperationError || error instanceof oauth.WWWAuthenticateChallengeError) return 'invalid_response';
+	if (error instanceof oauth.UnsupportedOperationError) return 'invalid_response';
 	if (error instanceof TypeError) return 'network_error';
 	return 'invalid_response';
+}
+
+// An error answer whose body could not be read as RFC 6749 §5.2 JSON (empty, HTML, text): its status
+// still says whose fault it is. A 400 from a token endpoint is a refused grant (RFC 6749 §5.2).
+function statusCode(status: number | undefined): AuthErrorCode | undefined {
+	if (status === undefined) return undefined;
+	if (status >= 500) return 'server_error';
+	if (status === 401 || status === 403) return 'invalid_client';
+	if (status === 400) return 'invalid_grant';
+	return undefined;
 }
 
 /** A short, token-free description of an error for `onError`. */

@@ -231,8 +231,11 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 			result = await oauth.processRefreshTokenResponse(as, runtime.client, response);
 		} catch (error) {
 			const code = tokenEndpointErrorCode(error);
-			if (code !== 'invalid_grant' && isTransient(error)) {
-				// 5xx, timeout, network: keep the session and its refresh token; retry later (R7).
+			// 5xx, timeout, network: keep the session and its refresh token; retry later (R7). The same
+			// for invalid_client: the server refused the app's own authentication before it looked at
+			// the grant (RFC 6749 §5.2), so the refresh token is unspent and works once the
+			// configuration is fixed; ending every session for a deployment mistake helps no one.
+			if (code === 'invalid_client' || (code !== 'invalid_grant' && isTransient(error))) {
 				runtime.discovery.invalidate();
 				await release();
 				runtime.report({ code, phase: 'refresh', message: describe(error), cause: error });

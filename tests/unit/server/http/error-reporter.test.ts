@@ -6,9 +6,9 @@ afterEach(() => vi.restoreAllMocks());
 describe('the error reporter', () => {
 	it('prints one line with the code and a likely fix in development when the app has no logger', () => {
 		const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-		createErrorReporter(new Set(), true)({ code: 'verify_failed', phase: 'handoff', message: 'the verify endpoint answered 401 (invalid_client)' });
+		createErrorReporter(new Set(), true)({ code: 'invalid_client', phase: 'handoff', message: 'the verify endpoint answered 401 (invalid_client)' });
 		expect(warn).toHaveBeenCalledTimes(1);
-		expect(warn.mock.calls[0][0]).toMatch(/^\[sveltekit-sso\] handoff failed \(verify_failed\): the verify endpoint answered 401 \(invalid_client\) — the verify endpoint refused the call: check clientId and clientSecret/);
+		expect(warn.mock.calls[0][0]).toMatch(/^\[sveltekit-sso\] handoff failed \(invalid_client\): the verify endpoint answered 401 \(invalid_client\) — the server refused this app's client authentication: check clientId and clientSecret/);
 	});
 
 	it('prints nothing in production without a logger', () => {

@@ -126,6 +126,18 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 		return expiresAt - leeway;
 	}
 
+	/**
+	 * The grace window for this token set: `refreshGraceMs`, but never more than a quarter of the
+	 * access token's lifetime. The current generation cannot be refreshed inside the window (a cookie one
+	 * generation behind adopts it instead), and refresh is due at half the lifetime at the latest
+	 * (refreshAt), so a window longer than that would let a short-lived access token expire while the
+	 * session waits, and getAccessToken() would answer null although a refresh would succeed.
+	 */
+	function graceFor(tokens: StoredTokenSet): number {
+		const lifetime = typeof tokens.issuedAt === 'number' ? tokens.expiresAt - tokens.issuedAt : Infinity;
+		return Math.max(0, Math.min(runtime.refreshGraceMs, Math.floor(lifetime / 4)));
+	}
+
 	function withTokens(record: Refreshable, generation: number, tokens: StoredTokenSet, user = record.user): SessionRecord {
 		return { ...record, user, touchedAt: Math.floor(clock()), tokens, family: { id: record.family.id, generation } };
 	}
@@ -158,7 +170,7 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 		if (family.generation === generation) {
 			// The cookie already holds the current generation, rotated within the grace window: nothing
 			// newer exists yet. Go on with the cookie's tokens and try after the window.
-			return { kind: 'unchanged', retryAt: family.rotatedAtMs + runtime.refreshGraceMs + 1 };
+			return { kind: 'unchanged', retryAt: family.rotatedAtMs + graceFor(record.tokens) + 1 };
 		}
 		const tokens = await vault.open(family.payload);
 		if (!tokens) return end(record, 'invalid_token', 'the family payload does not open with this secret');
@@ -295,7 +307,7 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 		const familyId = record.family.id;
 		const generation = record.family.generation;
 		const known = latest.get(familyId);
-		if (known && known.generation === generation + 1 && clock() - known.rotatedAtMs <= runtime.refreshGraceMs) {
+		if (known && known.generation === generation + 1 && clock() - known.rotatedAtMs < graceFor(record.tokens)) {
 			// Adopting from memory still asks the store whether the family lives: a copy of a cookie
 			// one generation behind must not get fresh tokens after a sign-out (S10).
 			let family;
@@ -323,7 +335,7 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 		for (let attempt = 0; attempt < 4; attempt++) {
 			let lease;
 			try {
-				lease = await rotation.acquireLease(familyId, { generation, leaseId });
+				lease = await rotation.acquireLease(familyId, { generation, leaseId, graceMs: graceFor(record.tokens) });
 			} catch (error) {
 				return unavailable(error);
 			}

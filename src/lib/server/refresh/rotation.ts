@@ -76,10 +76,12 @@ export interface RefreshTokenFamilyRotation {
 	/**
 	 * Asks to refresh the family on behalf of a request presenting `generation`. `leaseId` is a fresh
 	 * random id per attempt (re-acquiring with the id already holding the lease answers `leased` again).
+	 * `graceMs` narrows the rotation's grace window for this request (never widens it): a family whose
+	 * access tokens live shorter than the window must be refreshable before they expire.
 	 */
 	acquireLease(
 		familyId: string,
-		input: { generation: number; leaseId: string }
+		input: { generation: number; leaseId: string; graceMs?: number }
 	): Promise<AcquireLeaseResult>;
 	/**
 	 * Commits the token set obtained under the lease `leaseId` as generation `generation + 1`.
@@ -189,12 +191,16 @@ export function createRefreshTokenFamilyRotation(
 
 	async function acquireLease(
 		familyId: string,
-		input: { generation: number; leaseId: string }
+		input: { generation: number; leaseId: string; graceMs?: number }
 	): Promise<AcquireLeaseResult> {
 		assertFamilyId('RefreshTokenFamilyRotation.acquireLease', familyId);
-		const { generation, leaseId } = input ?? ({} as never);
+		const { generation, leaseId, graceMs: narrowed } = input ?? ({} as never);
 		assertGeneration('RefreshTokenFamilyRotation.acquireLease', generation);
 		assertLeaseId('RefreshTokenFamilyRotation.acquireLease', leaseId);
+		if (narrowed !== undefined && !(Number.isSafeInteger(narrowed) && narrowed >= 0)) {
+			throw misuse('ERR_INVALID_ARGUMENT', 'RefreshTokenFamilyRotation.acquireLease: graceMs must be a non-negative integer');
+		}
+		const window = narrowed === undefined ? graceMs : Math.min(graceMs, narrowed);
 
 		let verdict: 'leased' | 'busy' | 'adopt' | 'replayed' | 'revoked' | undefined;
 		let seen: RefreshTokenFamily | undefined;
@@ -207,7 +213,7 @@ export function createRefreshTokenFamilyRotation(
 				return null;
 			}
 			// Half-open window [rotatedAtMs, rotatedAtMs + graceMs): graceMs 0 turns adoption off entirely.
-			const recentlyRotated = at - current.rotatedAtMs < graceMs;
+			const recentlyRotated = at - current.rotatedAtMs < window;
 			if (generation === current.generation) {
 				const lease = current.lease;
 				if (lease !== null && lease.expiresAtMs > at) {

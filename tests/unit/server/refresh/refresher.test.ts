@@ -86,6 +86,48 @@ describe('refreshAt: the leeway', () => {
 	});
 });
 
+describe('short-lived access tokens', () => {
+	it('an access token shorter than the grace window is refreshed before it expires: a signed-in user always has one', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 20 });
+		// The default 30 s grace window, longer than the 20 s tokens (Glewlwyd's and many APIs').
+		const env = await setup({ as, refreshGraceMs: 30_000, refreshLeewayMs: 30_000 });
+		let record = await session(env);
+		record = { ...record, tokens: { ...record.tokens!, issuedAt: env.clock.now, expiresAt: env.clock.now + 20_000 } };
+		let nulls = 0;
+		// A request every second for three minutes, each doing what getAccessToken() does.
+		for (let second = 0; second < 180; second++) {
+			env.clock.now += 1_000;
+			let token: string | null = record.tokens!.accessToken;
+			if (env.clock.now >= env.refresher.refreshAt(record)) {
+				const outcome = await env.refresher.refresh(record);
+				if (outcome.kind === 'refreshed') record = outcome.record;
+				else if (outcome.kind !== 'unchanged') throw new Error(`the session ended: ${JSON.stringify(outcome)}`);
+			}
+			token = record.tokens!.expiresAt > env.clock.now ? record.tokens!.accessToken : null;
+			if (token === null) nulls++;
+		}
+		expect(nulls).toBe(0);
+		// One refresh per half lifetime, not one per request.
+		expect(env.as.calls.refresh).toBeGreaterThanOrEqual(17);
+		expect(env.as.calls.refresh).toBeLessThanOrEqual(19);
+	});
+
+	it('the narrowed window still lets a cookie one generation behind adopt (concurrent requests of one browser)', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 20 });
+		const env = await setup({ as, refreshGraceMs: 30_000 });
+		const record = await session(env);
+		const short = { ...record, tokens: { ...record.tokens!, issuedAt: env.clock.now - 20_000, expiresAt: env.clock.now - 1 } };
+		const first = await env.refresher.refresh(short);
+		expect(first.kind).toBe('refreshed');
+		env.clock.now += 2_000; // within a quarter of the 20 s lifetime
+		const adopted = await createRefresher(env.runtime).refresh(short);
+		expect(adopted.kind).toBe('refreshed');
+		expect(env.as.calls.refresh).toBe(1);
+		env.clock.now += 4_000; // past it: the old cookie is a replay
+		expect(await createRefresher(env.runtime).refresh(short)).toEqual({ kind: 'ended', code: 'session_revoked' });
+	});
+});
+
 describe('single flight (R1)', () => {
 	it('50 concurrent refreshes of one session in one process → one token request, one new generation', async () => {
 		const env = await setup();

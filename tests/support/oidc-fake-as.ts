@@ -26,6 +26,8 @@ export interface FakeAs {
 	tokenDelayMs: number;
 	/** Refresh tokens it issued and which were used (rotation with reuse detection). */
 	readonly refreshTokens: Map<string, 'active' | 'used'>;
+	/** Tokens revoked at its revocation endpoint (RFC 7009), with their `token_type_hint`, in order. */
+	readonly revoked: { token: string; hint: string | null }[];
 	/** "Signs the user in": a code for the authorization request (its nonce goes into the ID token). */
 	issueCode(authorizationUrl: string): string;
 }
@@ -57,6 +59,7 @@ export async function createFakeAs(
 		subject: 'alice',
 		tokenDelayMs: 0,
 		refreshTokens,
+		revoked: [],
 		sign: (claims, header = {}) =>
 			new SignJWT(claims).setProtectedHeader({ alg: 'RS256', ...(current.kid ? { kid: current.kid } : {}), ...header }).sign(current.privateKey),
 		issueCode(authorizationUrl) {
@@ -106,6 +109,8 @@ export async function createFakeAs(
 			}
 			if (url.pathname === '/revoke') {
 				calls.revocation++;
+				const params = new URLSearchParams(await request.text());
+				as.revoked.push({ token: params.get('token') ?? '', hint: params.get('token_type_hint') });
 				return new Response(null, { status: 200 });
 			}
 			if (url.pathname === '/token') {

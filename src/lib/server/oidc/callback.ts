@@ -8,7 +8,7 @@ import { AuthError, type AuthErrorCode } from '../../errors.js';
 import type { SignedInAuth } from '../../types.js';
 import { oidcRedirectUri, type OidcConfig } from '../config/oidc-config.js';
 import { requestOptions } from '../http/discovery.js';
-import { authorizationErrorCode, describe, tokenEndpointErrorCode } from '../http/protocol-errors.js';
+import { authorizationErrorCode, describe, isTransient, tokenEndpointErrorCode } from '../http/protocol-errors.js';
 import { errorLocation, plain, seeOther } from '../http/responses.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { scrubTracedUrl } from '../http/trace-scrub.js';
@@ -16,6 +16,7 @@ import type { StoredTokenSet } from '../refresh/token-vault.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { establishSession } from '../session/establish-session.js';
 import type { OidcClaims } from './claims.js';
+import { revokeDiscarded, tokensOfRefusedAnswer, type DiscardedTokens } from './revocation.js';
 
 /** What a finished callback hands back to the hook (it sets `locals.auth` for the answer). */
 export interface CallbackResult {
@@ -26,6 +27,12 @@ export interface CallbackResult {
 // Parameters of an authorization response that must appear at most once (C4): which copy a proxy,
 // a parser or oauth4webapi would pick differs, so duplicates are refused rather than resolved.
 const SINGLE = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
+
+// What the token endpoint handed over before the sign-in failed: revoked on the way out.
+interface Obtained {
+	as?: oauth.AuthorizationServer;
+	tokens?: DiscardedTokens;
+}
 
 class Rejected extends Error {
 	constructor(
@@ -62,8 +69,9 @@ export async function finishSignIn(
 	// Every transaction the callback names is spent, success or failure, malformed or not (T5, C9).
 	// The deletion goes into the response; the reads below still see the request's cookies.
 	for (const state of new Set(new URLSearchParams(url.search).getAll('state').slice(0, 4))) runtime.transactions.delete(cookies, state);
+	const obtained: Obtained = {};
 	try {
-		return await complete(event, config, runtime, parseCallback(url), cookies, current, batch);
+		return await complete(event, config, runtime, parseCallback(url), cookies, current, batch, obtained);
 	} catch (error) {
 		const rejected =
 			error instanceof Rejected ? error : new Rejected(error instanceof AuthError ? error.code : 'server_error', describe(error), 303, { cause: error });
@@ -73,6 +81,7 @@ export async function finishSignIn(
 			message: rejected.message,
 			...(rejected.cause === undefined ? {} : { cause: rejected.cause })
 		});
+		if (obtained.as && obtained.tokens) await revokeDiscarded(runtime, obtained.as, obtained.tokens, 'callback');
 		if (rejected.status === 400) return { response: plain(event, 400, 'Bad Request', batch) };
 		return { response: seeOther(event, errorLocation(config.errorRedirect, runtime.appOrigin(event), rejected.code), batch) };
 	}
@@ -105,7 +114,8 @@ async function complete(
 	params: URLSearchParams,
 	cookies: ReturnType<typeof batchedCookies>,
 	current: { record: SessionRecord | null; present: readonly string[]; url: URL },
-	batch: CookieBatch
+	batch: CookieBatch,
+	obtained: Obtained
 ): Promise<CallbackResult> {
 	const state = params.get('state');
 	if (state === null || state === '') throw new Rejected('invalid_state', 'the callback has no state');
@@ -141,7 +151,7 @@ async function complete(
 	}
 	if (!validated.get('code')) throw new Rejected('invalid_request', 'the callback has no code', 400);
 
-	const { tokens, claims } = await exchange(runtime, as, validated, tx);
+	const { tokens, claims } = await exchange(runtime, as, validated, tx, obtained);
 	let userClaims: OidcClaims = claims;
 	if (config.fetchUserInfo && as.userinfo_endpoint) {
 		try {
@@ -181,9 +191,11 @@ async function exchange(
 	runtime: Runtime,
 	as: oauth.AuthorizationServer,
 	validated: URLSearchParams,
-	tx: Readonly<TransactionState>
+	tx: Readonly<TransactionState>,
+	obtained: Obtained
 ): Promise<{ tokens: StoredTokenSet; claims: OidcClaims }> {
 	let result: oauth.TokenEndpointResponse;
+	let copy: Response | undefined;
 	try {
 		const response = await oauth.authorizationCodeGrantRequest(
 			as,
@@ -194,6 +206,8 @@ async function exchange(
 			tx.codeVerifier,
 			requestOptions(runtime.connection)
 		);
+		// A 200 whose ID token fails a check below still carries a live grant: kept to revoke it.
+		copy = response.clone();
 		// nonce, iss, aud (+ azp when several audiences), exp, iat, sub, alg, auth_time vs max_age (I1–I5).
 		result = await oauth.processAuthorizationCodeResponse(as, runtime.client, response, {
 			expectedNonce: tx.nonce,
@@ -202,9 +216,11 @@ async function exchange(
 		});
 	} catch (error) {
 		const code = tokenEndpointErrorCode(error);
+		if (copy && !isTransient(error)) Object.assign(obtained, { as, tokens: await tokensOfRefusedAnswer(copy) });
 		if (code === 'network_error' || code === 'timeout') runtime.discovery.invalidate();
 		throw new Rejected(code, `token request: ${describe(error)}`, 303, { cause: error });
 	}
+	Object.assign(obtained, { as, tokens: { refreshToken: result.refresh_token, accessToken: result.access_token } });
 	const claims = oauth.getValidatedIdTokenClaims(result) as OidcClaims | undefined;
 	if (!claims) throw new Rejected('invalid_response', 'the token response has no ID token');
 	const now = runtime.clock();

@@ -13,6 +13,7 @@ import { requestOptions, type Discovery, type ServerConnection } from '../http/d
 import type { ErrorReporter } from '../http/error-reporter.js';
 import { describe, isTransient, tokenEndpointErrorCode } from '../http/protocol-errors.js';
 import type { OidcClaims } from '../oidc/claims.js';
+import { revokeDiscarded, tokensOfRefusedAnswer } from '../oidc/revocation.js';
 import type { RefreshTokenFamilyRotation } from './rotation.js';
 import type { TokenVault } from './token-vault.js';
 import type { StoredTokenSet } from './token-vault.js';
@@ -238,8 +239,11 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 		}
 
 		let result: oauth.TokenEndpointResponse;
+		let copy: Response | undefined;
 		try {
 			const response = await oauth.refreshTokenGrantRequest(as, runtime.client, runtime.clientAuth, refreshToken, requestOptions(runtime.connection));
+			// A 200 whose ID token fails a check carries a new live refresh token: kept to revoke it.
+			copy = response.clone();
 			result = await oauth.processRefreshTokenResponse(as, runtime.client, response);
 		} catch (error) {
 			const code = tokenEndpointErrorCode(error);
@@ -254,8 +258,10 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 				return retryLater(record);
 			}
 			// invalid_grant (revoked grant, reused token), or an answer that cannot be trusted: the refresh
-			// token may already be spent, so it is never sent again.
-			return end(record, code, `refresh failed: ${describe(error)}`, error);
+			// token may already be spent, so it is never sent again. What a refused 200 carried is revoked.
+			const ended = await end(record, code, `refresh failed: ${describe(error)}`, error);
+			if (copy) await revokeDiscarded(runtime, as, await tokensOfRefusedAnswer(copy), 'refresh');
+			return ended;
 		}
 
 		const claims = oauth.getValidatedIdTokenClaims(result) as Record<string, unknown> | undefined;
@@ -264,7 +270,11 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 				{ iss: record.idp.iss, sub: record.idp.sub, claims: storedIdTokenClaims(current.idToken ?? record.tokens.idToken) },
 				claims
 			);
-			if (mismatch) return end(record, 'invalid_token', `the refreshed ID token names another "${mismatch}"`);
+			if (mismatch) {
+				const ended = await end(record, 'invalid_token', `the refreshed ID token names another "${mismatch}"`);
+				await revokeDiscarded(runtime, as, { refreshToken: result.refresh_token, accessToken: result.access_token }, 'refresh');
+				return ended;
+			}
 		}
 
 		const now = Math.floor(clock());

@@ -2,10 +2,10 @@ import * as oauth from 'oauth4webapi';
 import type { CookieBatch } from '../../cookies/cookie-batch.js';
 import type { SessionRecord } from '../../cookies/session-cookie.js';
 import { RefreshTokenStorageError } from '../../stores/refresh-token-family-store.js';
-import { requestOptions } from '../http/discovery.js';
 import { AuthError } from '../../errors.js';
-import { describe, tokenEndpointErrorCode } from '../http/protocol-errors.js';
+import { describe } from '../http/protocol-errors.js';
 import { issuerKey } from '../oidc/claims.js';
+import { revokeToken } from '../oidc/revocation.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { revokedTombstone } from './session-revocation.js';
 
@@ -56,18 +56,8 @@ export async function endSession(
 				runtime.report({ code: 'store_unavailable', phase: 'sign-out', message: 'revoking the family failed', cause: error });
 			}
 		}
-		if (as?.revocation_endpoint && ownSession && refreshToken && options.revoke) {
-			try {
-				const response = await oauth.revocationRequest(as, runtime.client, runtime.clientAuth, refreshToken, {
-					...requestOptions(runtime.connection),
-					additionalParameters: { token_type_hint: 'refresh_token' }
-				});
-				await oauth.processRevocationResponse(response);
-			} catch (error) {
-				// The session is cleared either way; the server's token then lives until it expires.
-				runtime.report({ code: tokenEndpointErrorCode(error), phase: 'sign-out', message: `token revocation: ${describe(error)}`, cause: error });
-			}
-		}
+		// The session is cleared either way; a token the server fails to revoke lives until it expires.
+		if (as && ownSession && refreshToken && options.revoke) await revokeToken(runtime, as, refreshToken, 'refresh_token', 'sign-out');
 		return { as, ownSession };
 	} finally {
 		runtime.revocation.bump();

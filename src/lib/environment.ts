@@ -13,6 +13,31 @@ export function readEnv(name: string): string | undefined {
 }
 
 /**
+ * The environment variables the SDK falls back to when an option is not given: `AUTH_SECRET` for
+ * `secret`, `ORIGIN` (adapter-node's) for `origin`. This is the one place they are read, for every
+ * entry point (both hooks, `verifyHandoffToken`, the provider, the test minter), from `process.env`
+ * only: SvelteKit's private env (`.env` under `vite dev`, a Worker's bindings) is not visible to a
+ * package, so an app that keeps them there passes them as options.
+ */
+export const ENV_DEFAULTS = { secret: 'AUTH_SECRET', origin: 'ORIGIN' } as const;
+
+/** The environment's value for an option's fallback, or undefined. */
+export function envDefault(option: keyof typeof ENV_DEFAULTS): string | undefined {
+	return readEnv(ENV_DEFAULTS[option]);
+}
+
+/**
+ * How to supply a required option that is missing, for a startup error: "or set AUTH_SECRET" where the
+ * runtime has `process.env`; where it has none (Cloudflare Workers without `nodejs_compat`), setting the
+ * variable cannot help, so the message says to pass the option and where its value can come from.
+ */
+export function missingOptionHint(option: keyof typeof ENV_DEFAULTS): string {
+	const proc = (globalThis as { process?: ProcessLike }).process;
+	if (proc?.env && typeof proc.env === 'object') return `or set ${ENV_DEFAULTS[option]}`;
+	return `this runtime has no process.env, so ${ENV_DEFAULTS[option]} cannot be read: pass options.${option} explicitly (e.g. from event.platform.env or $env/dynamic/private)`;
+}
+
+/**
  * True in development. Vite replaces `import.meta.env.DEV` when it bundles the package into the app
  * (the package is exported with the `svelte` condition for that reason); elsewhere only an explicit
  * `NODE_ENV=development` or `NODE_ENV=test` counts. Anything else is production: the relaxed

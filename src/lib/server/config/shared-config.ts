@@ -3,7 +3,7 @@ import { resolveSessionOptions, type ResolvedSessionOptions, type SessionOptions
 import type { TransactionCookieOptions } from '../../cookies/transaction-store.js';
 import { resolveSecrets, type SecretOption } from '../../crypto/secret.js';
 import { DEFAULTS } from '../../defaults.js';
-import { isDevelopment, readEnv, warnOnce } from '../../environment.js';
+import { envDefault, isDevelopment, missingOptionHint, warnOnce } from '../../environment.js';
 import { misuse } from '../../errors.js';
 import { isRefreshTokenFamilyStore, type RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
 import type { AuthUser } from '../../types.js';
@@ -176,7 +176,7 @@ export function resolveSharedConfig(fn: string, options: SharedOptions): SharedC
 	const secrets = resolveSecrets(fn, options.secret);
 	const sessionOptions = resolveSessionOptions(fn, options.sessionOptions);
 	// adapter-node's ORIGIN is the same value, so it is the fallback.
-	const origin = originOption(fn, options.origin ?? readEnv('ORIGIN'));
+	const origin = originOption(fn, options.origin ?? envDefault('origin'));
 	if (options.transactionCookieOptions !== undefined && (typeof options.transactionCookieOptions !== 'object' || options.transactionCookieOptions === null)) {
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.transactionCookieOptions must be an object`);
 	}
@@ -211,7 +211,7 @@ export function resolveSharedConfig(fn: string, options: SharedOptions): SharedC
 export function requireOriginInProduction(fn: string, config: SharedConfig, what: string): void {
 	if (config.origin) return;
 	if (!isDevelopment()) {
-		throw misuse('ERR_INVALID_OPTION', `${fn}: options.origin is required in production (the app's public origin, such as https://app.example.com; or set ORIGIN)`);
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.origin is required in production (the app's public origin, such as https://app.example.com; ${missingOptionHint('origin')})`);
 	}
 	warnOnce(`${fn}:no-origin`, `${fn}: no options.origin; ${what} follows the request's host. Development only.`);
 }

@@ -1,7 +1,9 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { CookieBatch } from '../../cookies/cookie-batch.js';
 import type { SessionRead, SessionRecord } from '../../cookies/session-cookie.js';
+import { isEphemeralSecret } from '../../crypto/secret.js';
 import { DEFAULTS } from '../../defaults.js';
+import { warnOnce } from '../../environment.js';
 import type { ServerAuthContext, SignedInAuth } from '../../types.js';
 import { SIGNED_OUT } from './signed-out.js';
 import { withNoStore } from '../http/responses.js';
@@ -154,7 +156,10 @@ async function authenticate(
 	if (fast) return { auth: fast, batch: null };
 	if (read.kind !== 'valid') {
 		const batch = new CookieBatch();
-		if (read.kind === 'invalid') runtime.session.clear(batch, url, read.present);
+		if (read.kind === 'invalid') {
+			runtime.session.clear(batch, url, read.present);
+			if (isEphemeralSecret(runtime.config.secrets)) warnEphemeralMismatch();
+		}
 		return { auth: SIGNED_OUT, batch };
 	}
 	const { clock, revocation, refresher } = runtime;
@@ -255,4 +260,14 @@ async function complete(
 		late.appendTo(copy.headers, event.cookies);
 		return copy;
 	}
+}
+
+// A cookie that does not open while the hooks run on the ephemeral development secret was almost
+// always sealed with the real one: a test's mintSessionCookie({ secret: AUTH_SECRET }), or AUTH_SECRET
+// kept in .env, which `vite dev` gives to $env/dynamic/private and not to process.env.
+function warnEphemeralMismatch(): void {
+	warnOnce(
+		'ephemeral-secret-mismatch',
+		'a session cookie did not open: this server uses an ephemeral development secret because neither options.secret nor process.env.AUTH_SECRET is set. If AUTH_SECRET is in .env, pass it: secret: env.AUTH_SECRET (import { env } from "$env/dynamic/private").'
+	);
 }

@@ -243,18 +243,28 @@ describe.concurrent('userinfo faults (fetchUserInfo: true)', () => {
 		expect((await ctx.call('/')).auth?.user).toMatchObject({ id: 'alice', email: 'alice@example.test' });
 	});
 
-	// Every userinfo failure is reported as invalid_response (callback.ts maps all but a failed ID
-	// token check to it), a timeout and a 5xx included.
-	it.each(FAULTS)('%s userinfo: the sign-in fails with invalid_response, no session, transaction spent', async (fault) => {
+	// A userinfo failure keeps its cause: down, slow and 5xx are the server's (the user may simply try
+	// again), a page or broken JSON a malformed answer, a 401 the access token refused.
+	const USERINFO_CODE: Record<Exclude<Fault, 'stall'>, AuthErrorCode> = {
+		down: 'network_error',
+		slow: 'timeout',
+		'5xx': 'server_error',
+		html: 'invalid_response',
+		garbage: 'invalid_response',
+		bare400: 'invalid_response',
+		client401: 'invalid_token',
+		bare401: 'invalid_token'
+	};
+	it.each([...FAULTS, 'client401', 'bare401'] as const)('%s userinfo: the sign-in fails with its own code, no session, transaction spent', async (fault) => {
 		const ctx = await setup({ fetchUserInfo: true });
 		const authorization = await ctx.login();
 		ctx.server.faults.set('userinfo', fault);
 		const done = await ctx.callback(authorization);
-		expect(done.location).toBe('/login?error=invalid_response');
+		expect(done.location).toBe(`/login?error=${USERINFO_CODE[fault]}`);
 		expect(ctx.server.hits.userinfo).toBe(1);
 		expect(sessionWritten(done.setCookies)).toBe(false);
 		expect(transactionCleared(done.setCookies, authorization.searchParams.get('state')!)).toBe(true);
-		expect(reported(ctx, 'callback')).toEqual(['invalid_response']);
+		expect(reported(ctx, 'callback')).toEqual([USERINFO_CODE[fault]]);
 		expect((await ctx.call('/')).auth?.isAuthenticated).toBe(false);
 		ctx.assertNoTokenLeak();
 	});

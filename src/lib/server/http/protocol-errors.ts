@@ -160,6 +160,16 @@ function statusCode(status: number | undefined): AuthErrorCode | undefined {
 	return undefined;
 }
 
+/**
+ * Maps a failed userinfo call: as a token endpoint failure (a timeout is `timeout`, a 5xx
+ * `server_error`, a failed check `invalid_token`), except that a 401/403 refuses the access token
+ * presented (RFC 6750 §3.1), not the client: `invalid_token`.
+ */
+export function userInfoErrorCode(error: unknown): AuthErrorCode {
+	const code = tokenEndpointErrorCode(error);
+	return code === 'invalid_client' || code === 'invalid_grant' ? 'invalid_token' : code;
+}
+
 /** A short, token-free description of an error for `onError`. */
 export function describe(error: unknown): string {
 	if (error instanceof oauth.ResponseBodyError) return `the server answered ${error.status} ${error.error}`;

@@ -8,7 +8,7 @@ import { AuthError, type AuthErrorCode } from '../../errors.js';
 import type { SignedInAuth } from '../../types.js';
 import { oidcRedirectUri, type OidcConfig } from '../config/oidc-config.js';
 import { requestOptions } from '../http/discovery.js';
-import { authorizationErrorCode, describe, isTransient, tokenEndpointErrorCode } from '../http/protocol-errors.js';
+import { authorizationErrorCode, describe, isTransient, tokenEndpointErrorCode, userInfoErrorCode } from '../http/protocol-errors.js';
 import { errorLocation, plain, seeOther } from '../http/responses.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { scrubTracedUrl } from '../http/trace-scrub.js';
@@ -160,7 +160,7 @@ async function complete(
 			const info = await oauth.processUserInfoResponse(as, runtime.client, claims.sub, response);
 			userClaims = { ...info, ...claims } as OidcClaims;
 		} catch (error) {
-			throw new Rejected(tokenEndpointErrorCode(error) === 'invalid_token' ? 'invalid_token' : 'invalid_response', `userinfo: ${describe(error)}`, 303, { cause: error });
+			throw new Rejected(userInfoErrorCode(error), `userinfo: ${describe(error)}`, 303, { cause: error });
 		}
 	}
 	let user;

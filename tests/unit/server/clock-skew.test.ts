@@ -56,7 +56,7 @@ describe('ID tokens (iat, exp) with the app clock skewed', () => {
 		expect((await behind.callback(await behind.login())).location).toBe('/login?error=invalid_token');
 	});
 
-	it('exp is checked by oauth4webapi on the system clock, not the injected one: app 5 minutes ahead accepts an ID token that expired 3 minutes ago by its clock (reported)', async () => {
+	it('exp is checked on the injected clock (oauth4webapi follows it): app 5 minutes ahead refuses an ID token that expired 3 minutes ago by its clock', async () => {
 		const rp = skewed(+SKEW);
 		const authorization = await rp.login();
 		const now = Math.floor(Date.now() / 1000);
@@ -69,10 +69,10 @@ describe('ID tokens (iat, exp) with the app clock skewed', () => {
 			})
 		);
 		const done = await rp.callback(authorization);
-		expect(done.location).toBe('/dashboard');
+		expect(done.location).toBe('/login?error=invalid_token');
 	});
 
-	it('an ID token already expired by the system clock is refused with invalid_token, whatever the injected clock says', async () => {
+	it('an ID token expired by the system clock but not by the injected one is accepted: one clock decides', async () => {
 		const rp = skewed(-SKEW);
 		const authorization = await rp.login();
 		const now = Math.floor(Date.now() / 1000);
@@ -84,7 +84,7 @@ describe('ID tokens (iat, exp) with the app clock skewed', () => {
 				id_token: await server.as.sign({ iss: server.issuer, sub: 'alice', aud: 'app', iat: now - 600, exp: now - 120, nonce: authorization.searchParams.get('nonce') })
 			})
 		);
-		expect((await rp.callback(authorization)).location).toBe('/login?error=invalid_token');
+		expect((await rp.callback(authorization)).location).toBe('/dashboard');
 	});
 });
 

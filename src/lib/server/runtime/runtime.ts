@@ -95,7 +95,15 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 	const vault = createTokenVault({ secrets, clock });
 	const discovery = createDiscovery(connection);
 	const report = createErrorReporter(members.loggers, isDevelopment());
-	const client: oauth.Client = { client_id: config.clientId };
+	const client: oauth.Client = {
+		client_id: config.clientId,
+		// oauth4webapi checks ID token times (exp, iat, auth_time) on Date.now() shifted by this many
+		// seconds: the offset of the injected clock, read at each check, so every time check of one
+		// runtime follows one clock.
+		get [oauth.clockSkew]() {
+			return Math.round((clock() - Date.now()) / 1000);
+		}
+	};
 	const clientAuth = config.clientSecret === undefined ? oauth.None() : oauth.ClientSecretBasic(config.clientSecret);
 	const userFromClaims = config.userFromClaims ?? defaultUserFromClaims;
 	const transactionOrigin = origin ?? members.transactionOrigin;

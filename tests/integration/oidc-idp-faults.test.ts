@@ -104,7 +104,8 @@ describe('the dev IdP misbehaving in front of the production build', () => {
 		}
 	});
 
-	it('userinfo, for every fault: the sign-in fails with invalid_response, no session', async () => {
+	it('userinfo, for every fault: the sign-in fails with the fault's own code, no session', async () => {
+		const expected: Record<Fault, string> = { down: 'network_error', slow: 'timeout', '5xx': 'server_error', html: 'invalid_response', garbage: 'invalid_response' };
 		for (const fault of FAULTS) {
 			const jar = new BrowserCookieJar();
 			const { callbackUrl } = await authorize(stack, jar);
@@ -112,7 +113,7 @@ describe('the dev IdP misbehaving in front of the production build', () => {
 			const callback = await fetchWithJar(jar, callbackUrl);
 			stack.idp.misbehave = {};
 			noTokenIn(callback);
-			expect([fault, callback.headers.get('location')]).toEqual([fault, '/login?error=invalid_response']);
+			expect([fault, callback.headers.get('location')]).toEqual([fault, `/login?error=${expected[fault]}`]);
 			expect(sessionSet(callback)).toBe(false);
 		}
 	});

@@ -25,13 +25,16 @@ export type Endpoint = 'discovery' | 'token' | 'refresh' | 'userinfo' | 'revocat
  * - `client401`: 401 `{"error":"invalid_client"}` with `WWW-Authenticate: Basic` (RFC 6749 §5.2).
  * - `bare401`: 401 with an empty body.
  */
-export type Fault = 'down' | 'slow' | '5xx' | 'html' | 'garbage' | 'stall' | Refusal;
+export type Fault = Misbehaviour | Refusal;
+
+/** A server that fails to give a usable answer at all. */
+export type Misbehaviour = 'down' | 'slow' | '5xx' | 'html' | 'garbage' | 'stall';
 
 /** A refusal that says whose fault it is by its status, with or without an RFC 6749 §5.2 body. */
 export type Refusal = 'bare400' | 'client401' | 'bare401';
 export const REFUSALS: readonly Refusal[] = ['bare400', 'client401', 'bare401'];
 
-export const FAULTS: readonly Exclude<Fault, 'stall'>[] = ['down', 'slow', '5xx', 'html', 'garbage'];
+export const FAULTS: readonly Exclude<Misbehaviour, 'stall'>[] = ['down', 'slow', '5xx', 'html', 'garbage'];
 
 export interface FaultAsServer {
 	readonly as: FakeAs;

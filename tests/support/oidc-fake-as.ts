@@ -22,6 +22,8 @@ export interface FakeAs {
 	rotateKey(options?: { withKid?: boolean; dropOld?: boolean }): Promise<void>;
 	/** Subject of the tokens it mints. */
 	subject: string;
+	/** The server's clock (ms since the epoch) for the tokens it mints: set it to the app's injected clock when a test moves time. */
+	now: () => number;
 	/** Milliseconds to wait before answering the token endpoint. */
 	tokenDelayMs: number;
 	/** Refresh tokens it issued and which were used (rotation with reuse detection). */
@@ -57,6 +59,7 @@ export async function createFakeAs(
 		calls,
 		tokenResponses: [],
 		subject: 'alice',
+		now: () => Date.now(),
 		tokenDelayMs: 0,
 		refreshTokens,
 		revoked: [],
@@ -127,7 +130,7 @@ export async function createFakeAs(
 	};
 
 	async function mint(params: URLSearchParams): Promise<Response> {
-		const now = Math.floor(Date.now() / 1000);
+		const now = Math.floor(as.now() / 1000);
 		let nonce: string | null = null;
 		if (params.get('grant_type') === 'refresh_token') {
 			const presented = params.get('refresh_token') ?? '';

@@ -24,6 +24,8 @@ async function setup(options: Options & { as?: FakeAs } = {}) {
 	const as = givenAs ?? (await createFakeAs({ clientId: 'app' }));
 	const errors: AuthErrorInfo[] = [];
 	const clock = { now: Date.now() };
+	// The server's clock moves with the app's: the ID tokens it mints are checked on the app's clock.
+	as.now = () => clock.now;
 	const store = (rest.familyStore as RefreshTokenFamilyStore | undefined) ?? new InMemoryRefreshTokenFamilyStore({ clock: () => clock.now });
 	const handle = createAuthHandle({
 		issuer: as.issuer,

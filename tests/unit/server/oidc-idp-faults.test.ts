@@ -396,7 +396,7 @@ describe.concurrent('the end-session endpoint', () => {
 
 // The JWKS is fetched only for back-channel logout tokens (ID tokens arrive over TLS from the token
 // endpoint and are not signature-checked, docs/SECURITY.md I6).
-const JWKS_STATUS: Record<Exclude<Fault, 'stall'>, { status: number; code: AuthErrorCode }> = {
+const JWKS_STATUS: Record<Exclude<Fault, 'stall' | Refusal>, { status: number; code: AuthErrorCode }> = {
 	down: { status: 503, code: 'network_error' },
 	slow: { status: 503, code: 'timeout' },
 	// A JWKS that answers but not with a key set is an outage too: 503, so the provider retries (X13).

@@ -92,7 +92,7 @@ describe('short-lived access tokens', () => {
 		// The default 30 s grace window, longer than the 20 s tokens (Glewlwyd's and many APIs').
 		const env = await setup({ as, refreshGraceMs: 30_000, refreshLeewayMs: 30_000 });
 		let record = await session(env);
-		record = { ...record, tokens: { ...record.tokens!, issuedAt: env.clock.now, expiresAt: env.clock.now + 20_000 } };
+		record = { ...record, tokens: { ...record.tokens!, issuedAt: env.clock.now, expiresAt: env.clock.now + 20_000 } as StoredTokenSet };
 		let nulls = 0;
 		// A request every second for three minutes, each doing what getAccessToken() does.
 		for (let second = 0; second < 180; second++) {
@@ -116,7 +116,7 @@ describe('short-lived access tokens', () => {
 		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 20 });
 		const env = await setup({ as, refreshGraceMs: 30_000 });
 		const record = await session(env);
-		const short = { ...record, tokens: { ...record.tokens!, issuedAt: env.clock.now - 20_000, expiresAt: env.clock.now - 1 } };
+		const short = { ...record, tokens: { ...record.tokens!, issuedAt: env.clock.now - 20_000, expiresAt: env.clock.now - 1 } as StoredTokenSet };
 		const first = await env.refresher.refresh(short);
 		expect(first.kind).toBe('refreshed');
 		env.clock.now += 2_000; // within a quarter of the 20 s lifetime

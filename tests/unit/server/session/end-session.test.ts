@@ -12,6 +12,7 @@ const clock = { now: 1_800_000_000_000 };
 
 /** One app process: a runtime on its own in-memory family store (a new one is a restart). */
 function processOn(as: FakeAs) {
+	as.now = () => clock.now; // the server's clock moves with the app's
 	return testRuntime({
 		issuer: as.issuer,
 		clientId: 'app',

@@ -1,0 +1,134 @@
+// What the Glewlwyd test files share: the provider the global set-up started (glewlwyd-setup.ts),
+// the demo's production build signed in to it as a client registered for the test, and Chromium
+// doing what a person does on Glewlwyd's own login, grant and end-session pages.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { freePort, startApp, type RunningApp } from './app-server.js';
+import { addClient, addUser, USER_PASSWORD, type GlewlwydInfo } from './glewlwyd.js';
+import { openSession } from './oidc-stack.js';
+import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
+
+/** The running Glewlwyd, or null (with the reason printed) where the glewlwyd package is missing outside CI. */
+export function glewlwyd(): GlewlwydInfo | null {
+	const provided = inject('glewlwyd');
+	if ('missing' in provided) {
+		console.warn(`[glewlwyd] skipped: ${provided.missing}`);
+		return null;
+	}
+	return provided;
+}
+
+export interface GlewlwydApp {
+	app: RunningApp;
+	clientId: string;
+	secret?: string;
+	env: Record<string, string>;
+}
+
+/**
+ * Registers a client at Glewlwyd for an app on a free port and starts the demo's production build
+ * there, signed in as that client: confidential with `secret`, public (PKCE only) without.
+ */
+export async function startGlewlwydApp(
+	info: GlewlwydInfo,
+	options: { clientId: string; secret?: string; env?: Record<string, string>; backchannel?: boolean; authMethods?: string[] }
+): Promise<GlewlwydApp> {
+	const port = await freePort();
+	const origin = `http://127.0.0.1:${port}`;
+	await addClient(info, {
+		clientId: options.clientId,
+		secret: options.secret,
+		redirectUri: `${origin}/callback`,
+		postLogoutRedirectUri: `${origin}/`,
+		...(options.authMethods ? { authMethods: options.authMethods } : {}),
+		...(options.backchannel ? { backchannelLogoutUri: `${origin}/auth/backchannel-logout` } : {})
+	});
+	const env: Record<string, string> = {
+		SSO_ISSUER: info.issuer,
+		SSO_CLIENT_ID: options.clientId,
+		...(options.secret === undefined ? { SSO_OIDC_PUBLIC: '1' } : { SSO_CLIENT_SECRET: options.secret }),
+		...options.env
+	};
+	const app = await startApp(env, { port });
+	return { app, clientId: options.clientId, secret: options.secret, env };
+}
+
+/** A user of its own for a test (Glewlwyd keeps one session per browser, grants per user and client). */
+export async function newUser(info: GlewlwydInfo, name: string): Promise<string> {
+	const username = `${name}${Math.random().toString(36).slice(2, 8)}`;
+	await addUser(info, username);
+	return username;
+}
+
+/** Debian's Chromium, headless, kept on loopback. */
+export function launchBrowser(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+	});
+}
+
+/** A fresh browser context that cannot leave loopback. */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+	const context = await browser.newContext();
+	context.setDefaultTimeout(15_000);
+	await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort('blockedbyclient'));
+	return context;
+}
+
+/**
+ * What a person does: opens the app's dashboard, is sent to the app's sign-in page, clicks "Sign in",
+ * types the login and password on Glewlwyd's login page, grants the client its scopes (first time
+ * only) and continues. Resolves on the dashboard.
+ */
+export async function signInWithBrowser(page: Page, app: RunningApp, username: string): Promise<void> {
+	await page.goto(`${app.url}/dashboard`);
+	await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+	await page.locator('#username').fill(username);
+	await page.locator('#password').fill(USER_PASSWORD);
+	await page.locator('#loginbut').click();
+	const grant = page.getByRole('button', { name: 'Grant access' });
+	const onDashboard = page.waitForURL(`${app.url}/dashboard`);
+	const next = await Promise.race([onDashboard.then(() => 'app' as const), grant.waitFor().then(() => 'grant' as const)]);
+	if (next === 'grant') {
+		for (const box of await page.locator('input[id^="grant-"]').all()) await box.check();
+		await grant.click();
+		await page.locator('button[title="Continue to client application"]').click();
+	}
+	await onDashboard;
+	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+/** The app's session cookie header (`sso=…`, or its chunks) in the browser context. */
+export async function sessionCookie(context: BrowserContext, app: RunningApp): Promise<string> {
+	const cookies = await context.cookies(app.url);
+	return cookies
+		.filter((c) => /^sso(?:\.\d+)?$/.test(c.name))
+		.map((c) => `${c.name}=${c.value}`)
+		.join('; ');
+}
+
+/** The sealed session the browser holds for the app (opened with the test secret). */
+export async function browserSession(context: BrowserContext, app: RunningApp): Promise<SessionRecord | null> {
+	return openSession(await sessionCookie(context, app));
+}
+
+/** GET /api/whoami with a Cookie header. */
+export async function whoami(app: RunningApp, cookie: string): Promise<{ body: { isAuthenticated: boolean; hasAccessToken: boolean; user: { id: string; name?: string; email?: string } | null }; response: Response }> {
+	const response = await fetch(`${app.url}/api/whoami`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+	return { body: (await response.json()) as never, response };
+}
+
+/** RFC 7662 introspection at Glewlwyd, authenticated as a confidential client. */
+export async function introspect(info: GlewlwydInfo, client: { clientId: string; secret: string }, token: string): Promise<{ active: boolean; [claim: string]: unknown }> {
+	const response = await fetch(`${info.issuer}/introspect`, {
+		method: 'POST',
+		headers: {
+			'content-type': 'application/x-www-form-urlencoded',
+			authorization: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`
+		},
+		body: new URLSearchParams({ token, token_type_hint: 'refresh_token' })
+	});
+	if (!response.ok) throw new Error(`Glewlwyd's introspection answered ${response.status}`);
+	return (await response.json()) as { active: boolean };
+}

@@ -9,7 +9,7 @@ declare module 'vitest' {
 }
 
 /** Access tokens from Glewlwyd live this long: short, so refresh rounds and the grace window are exercised in seconds. */
-export const GLEWLWYD_ACCESS_TOKEN_TTL_S = 5;
+export const GLEWLWYD_ACCESS_TOKEN_TTL_S = 3;
 
 /**
  * vitest global set-up of the integration project: one Glewlwyd for the whole run, configured once

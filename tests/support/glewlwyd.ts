@@ -279,12 +279,14 @@ export function queryDatabase(info: GlewlwydInfo, sql: string): Record<string, u
 	return out.trim() ? (JSON.parse(out) as Record<string, unknown>[]) : [];
 }
 
-/**
- * How many refresh_token grants Glewlwyd answered for `username`: every access token it issued,
- * minus the one of each authorization code exchange.
- */
+/** Glewlwyd's `gpoa_authorization_type` of an access token issued by a refresh_token grant. */
+const REFRESH_TOKEN_GRANT = 6;
+
+/** How many refresh_token grants Glewlwyd answered with tokens for `username` (from its own database). */
 export function refreshGrants(info: GlewlwydInfo, username: string): number {
-	const safe = username.replace(/'/g, "''");
-	const [row] = queryDatabase(info, `SELECT (SELECT count(*) FROM gpo_access_token WHERE gpoa_username = '${safe}' AND gpor_id IS NOT NULL) - (SELECT count(*) FROM gpo_refresh_token WHERE gpor_username = '${safe}' AND gpoc_id IS NOT NULL) AS n`);
+	const [row] = queryDatabase(
+		info,
+		`SELECT count(*) AS n FROM gpo_access_token WHERE gpoa_username = '${username.replace(/'/g, "''")}' AND gpoa_authorization_type = ${REFRESH_TOKEN_GRANT}`
+	);
 	return Number(row?.n ?? 0);
 }

@@ -28,10 +28,11 @@ export interface GlewlwydApp {
 /**
  * Registers a client at Glewlwyd for an app on a free port and starts the demo's production build
  * there, signed in as that client: confidential with `secret`, public (PKCE only) without.
+ * `backchannelLogoutUri` gets the app's origin and names where Glewlwyd POSTs its logout tokens.
  */
 export async function startGlewlwydApp(
 	info: GlewlwydInfo,
-	options: { clientId: string; secret?: string; env?: Record<string, string>; backchannel?: boolean; authMethods?: string[] }
+	options: { clientId: string; secret?: string; env?: Record<string, string>; backchannelLogoutUri?: (appOrigin: string) => string; authMethods?: string[] }
 ): Promise<GlewlwydApp> {
 	const port = await freePort();
 	const origin = `http://127.0.0.1:${port}`;
@@ -41,7 +42,7 @@ export async function startGlewlwydApp(
 		redirectUri: `${origin}/callback`,
 		postLogoutRedirectUri: `${origin}/`,
 		...(options.authMethods ? { authMethods: options.authMethods } : {}),
-		...(options.backchannel ? { backchannelLogoutUri: `${origin}/auth/backchannel-logout` } : {})
+		...(options.backchannelLogoutUri ? { backchannelLogoutUri: options.backchannelLogoutUri(origin) } : {})
 	});
 	const env: Record<string, string> = {
 		SSO_ISSUER: info.issuer,

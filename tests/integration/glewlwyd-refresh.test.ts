@@ -104,10 +104,10 @@ describe.skipIf(!info)('refresh rotation against Glewlwyd', () => {
 		expect(after.body).toMatchObject({ isAuthenticated: false, hasAccessToken: false });
 	});
 
-	// Fails on today's code: the next refresh is held back for refreshGraceMs (30 s) after a rotation, so
-	// with 3 s access tokens getAccessToken() answers null from the second expiry on. `it.fails` until
-	// the grace window scales to the token's lifetime (issue 12); then plain `it`.
-	it.fails('with access tokens shorter than the default 30 s grace window, getAccessToken() is never null while signed in (issue 12)', async () => {
+	// Failed before the grace window scaled to the token's lifetime (issue 12): the next refresh was held
+	// back for refreshGraceMs (30 s) after a rotation, so with 3 s access tokens getAccessToken()
+	// answered null from the second expiry on.
+	it('with access tokens shorter than the default 30 s grace window, getAccessToken() is never null while signed in (issue 12)', async () => {
 		// The default refreshGraceMs: only the access token lifetime (3 s) is short.
 		const started = await startGlewlwydApp(info!, { clientId: 'refreshdefaultgrace', secret: SECRET });
 		try {

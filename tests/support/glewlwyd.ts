@@ -3,7 +3,7 @@
 // admin REST API. Facts and traps of running it this way: ../shared/GLEWLWYD.md.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -67,8 +67,12 @@ export async function startGlewlwyd(options: { accessTokenTtlS: number }): Promi
 	// Debian's webapp/config.json is a symlink to a directory: copy the webapp (links dereferenced) and
 	// put the real file in place, or the login page hangs.
 	cpSync(`${SHARE}/webapp`, join(dir, 'webapp'), { recursive: true, dereference: true });
-	rmSync(join(dir, 'webapp', 'config.json'), { recursive: true, force: true });
-	cpSync('/etc/glewlwyd/config-2.7.json/config.json', join(dir, 'webapp', 'config.json'));
+	const webappConfig = join(dir, 'webapp', 'config.json');
+	if (statSync(webappConfig).isDirectory()) {
+		const inner = readFileSync(join(webappConfig, 'config.json'));
+		rmSync(webappConfig, { recursive: true });
+		writeFileSync(webappConfig, inner);
+	}
 	// With use_secure_connection=false it still wants both files named.
 	writeFileSync(join(dir, 'unused.key'), '');
 	writeFileSync(join(dir, 'unused.pem'), '');

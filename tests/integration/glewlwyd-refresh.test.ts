@@ -1,20 +1,7 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { untilTime } from '../support/eventually.js';
 import { refreshGrants, type GlewlwydInfo } from '../support/glewlwyd.js';
-import {
-	browserSession,
-	glewlwyd,
-	introspect,
-	launchBrowser,
-	newContext,
-	newUser,
-	sessionCookie,
-	signInWithBrowser,
-	startGlewlwydApp,
-	whoami,
-	type GlewlwydApp
-} from '../support/glewlwyd-stack.js';
+import { glewlwyd, introspect, newUser, signInOverHttp, startGlewlwydApp, whoami, type GlewlwydApp } from '../support/glewlwyd-stack.js';
 import { mergeCookies } from '../support/handoff-env.js';
 import { openSession } from '../support/oidc-stack.js';
 
@@ -25,24 +12,17 @@ const info = glewlwyd();
 const SECRET = 'refreshsecretrefreshsecret012';
 
 describe.skipIf(!info)('refresh rotation against Glewlwyd', () => {
-	let browser: Browser;
 	let rotating: GlewlwydApp;
 	beforeAll(async () => {
-		browser = await launchBrowser();
 		// A 300 ms grace window and a session check on every request, as tests/integration/refresh-rotation.test.ts.
 		rotating = await startGlewlwydApp(info!, { clientId: 'refreshrotation', secret: SECRET, env: { SSO_REFRESH_GRACE_MS: '300', SSO_SESSION_CHECK_INTERVAL_MS: '0' } });
 	});
-	afterAll(async () => {
-		await browser?.close();
-		await rotating?.app.stop();
-	});
+	afterAll(() => rotating?.app.stop());
 
 	async function signedIn(started: GlewlwydApp, name: string) {
+		// Signing in is glewlwyd-sign-in.test.ts's subject, in Chromium; here it only has to be quick.
 		const username = await newUser(info!, name);
-		const context = await newContext(browser);
-		await signInWithBrowser(await context.newPage(), started.app, username);
-		const cookie = await sessionCookie(context, started.app);
-		await context.close();
+		const cookie = await signInOverHttp(info!, started, username);
 		return { username, cookie, record: (await openSession(cookie))! };
 	}
 

@@ -4,7 +4,8 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { freePort, startApp, type RunningApp } from './app-server.js';
-import { addClient, addUser, USER_PASSWORD, type GlewlwydInfo } from './glewlwyd.js';
+import { addClient, addUser, authorizeAtGlewlwyd, USER_PASSWORD, type GlewlwydInfo } from './glewlwyd.js';
+import { BrowserCookieJar, fetchWithJar } from './idp-login.js';
 import { openSession } from './oidc-stack.js';
 import type { SessionRecord } from '../../src/lib/cookies/session-cookie.js';
 
@@ -98,6 +99,27 @@ export async function signInWithBrowser(page: Page, app: RunningApp, username: s
 	}
 	await onDashboard;
 	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+/**
+ * A sign-in without a browser, for tests about what follows it (refresh): the app's /auth/login,
+ * Glewlwyd's login through its API ({@link authorizeAtGlewlwyd}), the app's callback. Returns the
+ * session cookie header.
+ */
+export async function signInOverHttp(info: GlewlwydInfo, started: GlewlwydApp, username: string): Promise<string> {
+	const jar = new BrowserCookieJar();
+	const start = await fetchWithJar(jar, `${started.app.url}/auth/login?returnTo=/dashboard`);
+	const authorizationUrl = start.headers.get('location');
+	if (start.status !== 303 || !authorizationUrl) throw new Error(`login answered ${start.status}`);
+	const callback = await authorizeAtGlewlwyd(info, { username, clientId: started.clientId, authorizationUrl });
+	const done = await fetchWithJar(jar, callback);
+	await done.body?.cancel();
+	if (done.status !== 303 || done.headers.get('location') !== '/dashboard') throw new Error(`the callback answered ${done.status} ${done.headers.get('location') ?? ''}`);
+	return jar
+		.header(`${started.app.url}/`)
+		.split('; ')
+		.filter((pair) => /^sso(?:\.\d+)?=/.test(pair))
+		.join('; ');
 }
 
 /** The app's session cookie header (`sso=…`, or its chunks) in the browser context. */

@@ -294,3 +294,36 @@ export function refreshGrants(info: GlewlwydInfo, username: string): number {
 	);
 	return Number(row?.n ?? 0);
 }
+
+/** The scopes the SDK asks for by default, space-separated as Glewlwyd's grant API wants them. */
+const SDK_SCOPE = 'openid profile email offline_access';
+
+/**
+ * What a person does on Glewlwyd's login page, through the API that page calls: signs `username` in
+ * with the password, grants the client the SDK's scopes, continues (`g_continue`) the authorization
+ * request. Returns where Glewlwyd redirects: the client's redirect URI with the code.
+ */
+export async function authorizeAtGlewlwyd(info: GlewlwydInfo, options: { username: string; clientId: string; authorizationUrl: string }): Promise<string> {
+	const signIn = await fetch(`${info.url}/api/auth/`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ username: options.username, password: USER_PASSWORD })
+	});
+	const session = signIn.headers.getSetCookie().find((c) => c.startsWith('GLEWLWYD2_SESSION_ID='))?.split(';')[0];
+	await signIn.body?.cancel();
+	if (!signIn.ok || !session) throw new Error(`Glewlwyd's sign-in answered ${signIn.status}`);
+	const grant = await fetch(`${info.url}/api/auth/grant/${encodeURIComponent(options.clientId)}`, {
+		method: 'PUT',
+		headers: { cookie: session, 'content-type': 'application/json' },
+		body: JSON.stringify({ scope: SDK_SCOPE })
+	});
+	await grant.body?.cancel();
+	if (!grant.ok) throw new Error(`Glewlwyd's grant answered ${grant.status}`);
+	const authorization = await fetch(`${options.authorizationUrl}&g_continue`, { headers: { cookie: session }, redirect: 'manual' });
+	const location = authorization.headers.get('location');
+	await authorization.body?.cancel();
+	if (authorization.status !== 302 || !location || location.startsWith(`${info.url}/`)) {
+		throw new Error(`Glewlwyd's authorization answered ${authorization.status} ${location ?? ''}`);
+	}
+	return location;
+}

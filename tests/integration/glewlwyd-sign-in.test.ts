@@ -30,7 +30,7 @@ describe.skipIf(!info)('sign-in against Glewlwyd (an independent OpenID provider
 	});
 
 	for (const kind of ['confidential', 'public'] as const) {
-		it(`signs in with a ${kind} client and fetchUserInfo; the session holds Glewlwyd's refresh token, never the browser`, async () => {
+		it(`signs in with a ${kind} client: RFC 9207 iss, an RS256 ID token, userinfo merged; Glewlwyd's tokens stay in the sealed session`, async () => {
 			const started = await startGlewlwydApp(info!, {
 				clientId: `signin${kind}`,
 				...(kind === 'confidential' ? { secret: 'signinsecretsigninsecret0123' } : {}),
@@ -40,7 +40,17 @@ describe.skipIf(!info)('sign-in against Glewlwyd (an independent OpenID provider
 			const username = await newUser(info!, kind);
 			const context = await newContext(browser);
 			const page = await context.newPage();
+			const callbacks: URL[] = [];
+			page.on('request', (request) => {
+				const url = new URL(request.url());
+				if (url.origin === started.app.url && url.pathname === '/callback') callbacks.push(url);
+			});
 			await signInWithBrowser(page, started.app, username);
+			// Glewlwyd's authorization response: code, state and the RFC 9207 `iss`, which the SDK compared.
+			expect(callbacks).toHaveLength(1);
+			expect(callbacks[0]!.searchParams.get('iss')).toBe(info!.issuer);
+			expect(callbacks[0]!.searchParams.get('code')).toEqual(expect.any(String));
+			expect(callbacks[0]!.searchParams.get('state')).toEqual(expect.any(String));
 			expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain("Dashboard");
 			expect(await page.locator('main').innerText()).toContain(`Welcome, User ${username}!`);
 
@@ -48,6 +58,7 @@ describe.skipIf(!info)('sign-in against Glewlwyd (an independent OpenID provider
 			expect(record).toMatchObject({ source: 'oidc', user: { name: `User ${username}`, email: `${username}@example.test` } });
 			expect(record!.idp!.iss).toBe(info!.issuer);
 			expect(record!.tokens!.refreshToken).toEqual(expect.any(String));
+			expect(JSON.parse(Buffer.from(record!.tokens!.idToken!.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'RS256' });
 			// Tokens stay on the server side of the cookie seal: none in the page.
 			expect(await page.content()).not.toContain(record!.tokens!.accessToken);
 

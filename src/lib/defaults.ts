@@ -153,6 +153,19 @@ export const DEFAULTS = Object.freeze({
 		 * this often per instance: the delay after which a logout reaches every instance.
 		 */
 		sessionCheckIntervalMs: 30_000
+	}),
+	/** DPoP (RFC 9449): proofs the SDK sends, and the checks `sveltekit-sso/provider` applies to proofs it receives. */
+	dpop: Object.freeze({
+		/** A proof older than this is refused (RFC 9449 §11.1: a short window bounds pre-generated proofs). */
+		proofMaxAgeSeconds: 60,
+		/** A proof dated this far ahead is still accepted: clock skew between client and server. */
+		proofMaxSkewSeconds: 5,
+		/** A server nonce the provider issued stops being accepted after this (RFC 9449 §8). */
+		nonceLifetimeSeconds: 300,
+		/** Servers whose last `DPoP-Nonce` the SDK remembers, per runtime; the least recently used is forgotten. */
+		nonceMemoryEntries: 100,
+		/** `jti` values the provider remembers within the proof window; beyond it new proofs are refused (X1). */
+		replayMaxEntries: 100_000
 	})
 });
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { DpopPrivateJwk } from '../crypto/dpop/dpop-key.js';
 import { deepFreeze, isRecord } from '../json.js';
 import { DEFAULTS } from '../defaults.js';
 import type { AuthUser, SessionInfo } from '../types.js';
@@ -17,6 +18,11 @@ export interface TokenSet {
 	readonly refreshToken?: string;
 	readonly idToken?: string;
 	readonly scope?: string;
+	/**
+	 * The private key a DPoP-bound access token (`tokenType` `'DPoP'`) is bound to (RFC 9449): later
+	 * calls with the token prove possession with it. Only ever written sealed (docs/SECURITY.md D5).
+	 */
+	readonly dpop?: DpopPrivateJwk;
 }
 
 /** Everything a session cookie holds. */

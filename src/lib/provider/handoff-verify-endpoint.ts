@@ -1,4 +1,8 @@
+import { systemClock, type Clock } from '../clock.js';
+import { createDpopReplayGuard } from '../crypto/dpop/dpop-replay-guard.js';
+import { createDpopServerNonces } from '../crypto/dpop/dpop-server-nonce.js';
 import { misuse } from '../errors.js';
+import { checkVerifyProof, includeOf, requestOrigin, type Authrim2026Refusal } from './authrim-2026-request.js';
 import { authenticateClient } from './client-authentication.js';
 import { isHandoffIssuer, type HandoffIssuer, type HandoffRedeemError } from './handoff-issuer.js';
 import { isPlainObject } from './handoff-token.js';
@@ -15,13 +19,28 @@ export interface HandoffClient {
 	 * Absent for a public client, which must send no credentials.
 	 */
 	secret?: string;
+	/**
+	 * The client's registered redirect URIs. Under the `'authrim-2026'` contract a verify call must
+	 * come with an `Origin` (or a `Referer`) whose origin is one of theirs; a client without any is
+	 * refused every 2026 call. Not used by the seed's contract.
+	 */
+	redirectUris?: readonly string[];
 }
+
+/**
+ * The wire contracts the verify endpoint serves (docs/CONTRACTS.md): seed 001's (`'seed-2025'`) and
+ * Authrim's current one (`'authrim-2026'`: DPoP proof required, `?include=session,user`, `Origin`
+ * check, `token_type: "DPoP"`).
+ */
+export type HandoffVerifyProtocol = 'seed-2025' | 'authrim-2026';
 
 /** The user the verify response describes. */
 export interface HandoffUser {
 	id: string;
 	email?: string;
 	name?: string;
+	/** Sent as `user.emailVerified` under the `'authrim-2026'` contract (default `false`). */
+	emailVerified?: boolean;
 }
 
 /** What the host's {@link HandoffVerifyEndpointOptions.issueTokens} returns for a redeemed handoff. */
@@ -31,8 +50,8 @@ export interface IssuedHandoffTokens {
 	expires_in: number;
 	refresh_token?: string;
 	user: HandoffUser;
-	/** The session at the authorization server; `expiresAt` is sent as an ISO 8601 string. */
-	session: { id: string; expiresAt: string | Date };
+	/** The session at the authorization server; the dates are sent as ISO 8601 strings. */
+	session: { id: string; expiresAt: string | Date; createdAt?: string | Date };
 }
 
 /** The 200 body of the verify endpoint (seed 001's wire contract). */
@@ -45,6 +64,16 @@ export interface HandoffVerifyResponseBody {
 	client_id: string;
 	session: { id: string; expiresAt: string };
 	user: HandoffUser;
+	carry_over_state?: Record<string, unknown>;
+}
+
+/** The 200 body under the `'authrim-2026'` contract; `session` and `user` only with `?include=session,user`. */
+export interface HandoffVerifyDpopResponseBody {
+	token_type: 'DPoP';
+	access_token: string;
+	expires_in: number;
+	session?: { id: string; userId: string; createdAt?: string; expiresAt: string };
+	user?: { id: string; email: string | null; name: string | null; emailVerified: boolean };
 	carry_over_state?: Record<string, unknown>;
 }
 
@@ -64,12 +93,34 @@ export interface HandoffVerifyEndpointOptions {
 	 * the authorization server's session. Called once per successful redemption, after the handoff
 	 * token has been consumed. A throw, or a result of the wrong shape, answers 500 `server_error`.
 	 */
-	issueTokens(input: { sub: string; clientId: string }): IssuedHandoffTokens | Promise<IssuedHandoffTokens>;
+	issueTokens(input: {
+		sub: string;
+		clientId: string;
+		/**
+		 * Under `'authrim-2026'`: the RFC 7638 thumbprint of the key the caller proved. The access token
+		 * must be bound to it (`cnf.jkt`, RFC 9449 §6), so only that key's proofs can use it.
+		 */
+		jkt?: string;
+	}): IssuedHandoffTokens | Promise<IssuedHandoffTokens>;
 	/**
 	 * Told about faults that answered 500: `issueTokens` threw or returned a malformed result. For
 	 * logging; it never receives a handoff token. Default: nothing.
 	 */
 	onError?(error: unknown): void;
+	/**
+	 * The contracts served. Default `['seed-2025']`. With both, a call that carries a `DPoP` header or
+	 * an `include` query is answered under `'authrim-2026'`, any other under `'seed-2025'`; serve only
+	 * `'authrim-2026'` to require DPoP of every client.
+	 */
+	protocols?: readonly HandoffVerifyProtocol[];
+	/**
+	 * Under `'authrim-2026'`: demand a server nonce in every DPoP proof (RFC 9449 §8). A proof
+	 * without a current one is answered 400 `use_dpop_nonce` with a fresh `DPoP-Nonce`. Nonces are
+	 * per endpoint object: instances behind a balancer refuse each other's nonces once. Default `false`.
+	 */
+	dpopNonce?: boolean;
+	/** Time source for DPoP proof windows and nonces, in ms since the epoch. Default `Date.now`. */
+	clock?: Clock;
 }
 
 const FIELDS = ['handoff_token', 'state', 'client_id'] as const;
@@ -155,6 +206,18 @@ export function createHandoffVerifyEndpoint(
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.onError must be a function`);
 	}
 	const clients = copyClients(fn, options.clients);
+	const protocols = protocolsOption(fn, options.protocols);
+	if (options.dpopNonce !== undefined && typeof options.dpopNonce !== 'boolean') {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.dpopNonce must be a boolean`);
+	}
+	if (options.clock !== undefined && typeof options.clock !== 'function') {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.clock must be a function`);
+	}
+	const clock = options.clock ?? systemClock;
+	// The replay guard and the nonces exist only where the 2026 contract is served.
+	const dpop = protocols.has('authrim-2026')
+		? { replay: createDpopReplayGuard({ clock }), nonces: options.dpopNonce ? createDpopServerNonces({ clock }) : undefined }
+		: undefined;
 
 	function report(cause: unknown): void {
 		try {
@@ -171,11 +234,28 @@ export function createHandoffVerifyEndpoint(
 		if (!isJsonContentType(request.headers.get('content-type'))) return error('invalid_request');
 		const bytes = await readBody(request, HANDOFF_VERIFY_MAX_BODY_BYTES);
 		if (bytes === null || bytes === BODY_TOO_LARGE || bytes.byteLength === 0) return error('invalid_request');
+		const url = new URL(request.url);
+		// The 2026 contract when it is served and the call speaks it; otherwise the seed's, if served.
+		const dpopCall = dpop !== undefined && (request.headers.has('dpop') || url.searchParams.has('include') || !protocols.has('seed-2025'));
+		const include = dpopCall ? includeOf(url) : true;
+		if (include === null) return refuse({ status: 400, body: { error: 'invalid_request', error_description: 'Unsupported include parameter' }, challenge: false });
 		const body = parseStrictStringFields(bytes, FIELDS, OPTIONAL_FIELDS);
 		if (body === null) return error('invalid_request');
 
+		let jkt: string | undefined;
+		if (dpopCall) {
+			const proof = await checkVerifyProof(request, url, { replay: dpop.replay, nonces: dpop.nonces, now: clock() });
+			if (!proof.ok) return refuse(proof.refusal);
+			jkt = proof.jkt;
+		}
 		if (!(await authenticateClient(clients, body.client_id, request.headers.get('authorization')))) {
 			return error('invalid_client');
+		}
+		if (dpopCall) {
+			const origin = requestOrigin(request.headers);
+			if (origin === null || !clients.get(body.client_id)?.origins.has(origin)) {
+				return refuse({ status: 403, body: { error: 'access_denied', error_description: 'origin not allowed' }, challenge: false });
+			}
 		}
 
 		const result = await issuer.redeem(body.handoff_token, {
@@ -187,7 +267,7 @@ export function createHandoffVerifyEndpoint(
 
 		let issued: unknown;
 		try {
-			issued = await issueTokens({ sub: result.sub, clientId: result.clientId });
+			issued = await issueTokens({ sub: result.sub, clientId: result.clientId, ...(jkt === undefined ? {} : { jkt }) });
 		} catch (cause) {
 			report(cause);
 			return error('server_error');
@@ -198,25 +278,63 @@ export function createHandoffVerifyEndpoint(
 			return error('server_error');
 		}
 
+		if (dpopCall) {
+			const answer: HandoffVerifyDpopResponseBody = {
+				token_type: 'DPoP',
+				access_token: tokens.access_token,
+				expires_in: tokens.expires_in,
+				...(include
+					? {
+							session: { id: tokens.session.id, userId: tokens.user.id, ...tokens.sessionDates },
+							user: { id: tokens.user.id, email: tokens.user.email ?? null, name: tokens.user.name ?? null, emailVerified: tokens.user.emailVerified ?? false }
+						}
+					: {}),
+				...(result.carryOverState === undefined ? {} : { carry_over_state: result.carryOverState })
+			};
+			return json(200, answer, await nonceHeader());
+		}
 		const response: HandoffVerifyResponseBody = {
 			token_type: 'Bearer',
 			access_token: tokens.access_token,
 			expires_in: tokens.expires_in,
 			...(tokens.refresh_token === undefined ? {} : { refresh_token: tokens.refresh_token }),
 			client_id: result.clientId,
-			session: tokens.session,
-			user: tokens.user,
+			session: { id: tokens.session.id, expiresAt: tokens.session.expiresAt },
+			user: { id: tokens.user.id, ...(tokens.user.email === undefined ? {} : { email: tokens.user.email }), ...(tokens.user.name === undefined ? {} : { name: tokens.user.name }) },
 			...(result.carryOverState === undefined ? {} : { carry_over_state: result.carryOverState })
 		};
 		return json(200, response);
 	};
+
+	async function nonceHeader(): Promise<Record<string, string>> {
+		return dpop?.nonces ? { 'dpop-nonce': await dpop.nonces.issue() } : {};
+	}
+
+	async function refuse(refusal: Authrim2026Refusal): Promise<Response> {
+		return json(refusal.status, refusal.body, refusal.challenge ? await nonceHeader() : {});
+	}
 }
 
-function copyClients(fn: string, clients: unknown): Map<string, { secret?: string }> {
+function protocolsOption(fn: string, value: unknown): ReadonlySet<HandoffVerifyProtocol> {
+	if (value === undefined) return new Set(['seed-2025']);
+	const known: readonly unknown[] = ['seed-2025', 'authrim-2026'];
+	if (!Array.isArray(value) || value.length === 0 || value.some((p) => !known.includes(p))) {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.protocols must list 'seed-2025' and/or 'authrim-2026'`);
+	}
+	return new Set(value as HandoffVerifyProtocol[]);
+}
+
+interface ClientEntry {
+	secret?: string;
+	/** The origins of the registered redirect URIs (the 2026 contract's `Origin` rule). */
+	origins: ReadonlySet<string>;
+}
+
+function copyClients(fn: string, clients: unknown): Map<string, ClientEntry> {
 	if (!isPlainObject(clients) || Object.keys(clients).length === 0) {
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients must name at least one client`);
 	}
-	const copy = new Map<string, { secret?: string }>();
+	const copy = new Map<string, ClientEntry>();
 	for (const [clientId, client] of Object.entries(clients)) {
 		if (!isPlainObject(client)) {
 			throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients["${clientId}"] must be an object`);
@@ -225,7 +343,24 @@ function copyClients(fn: string, clients: unknown): Map<string, { secret?: strin
 		if (secret !== undefined && (typeof secret !== 'string' || secret === '')) {
 			throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients["${clientId}"].secret must be a non-empty string`);
 		}
-		copy.set(clientId, secret === undefined ? {} : { secret });
+		const origins = new Set<string>();
+		const { redirectUris } = client;
+		if (redirectUris !== undefined && !Array.isArray(redirectUris)) {
+			throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients["${clientId}"].redirectUris must be an array of absolute http(s) URLs`);
+		}
+		for (const uri of (redirectUris ?? []) as unknown[]) {
+			let parsed: URL | null = null;
+			try {
+				parsed = typeof uri === 'string' ? new URL(uri) : null;
+			} catch {
+				parsed = null;
+			}
+			if (parsed === null || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+				throw misuse('ERR_INVALID_OPTION', `${fn}: options.clients["${clientId}"].redirectUris must be an array of absolute http(s) URLs`);
+			}
+			origins.add(parsed.origin);
+		}
+		copy.set(clientId, { ...(secret === undefined ? {} : { secret }), origins });
 	}
 	return copy;
 }
@@ -237,6 +372,7 @@ function checkIssued(value: unknown): {
 	refresh_token?: string;
 	user: HandoffUser;
 	session: { id: string; expiresAt: string };
+	sessionDates: { createdAt?: string; expiresAt: string };
 } | null {
 	if (!isRecord(value)) return null;
 	const { access_token, expires_in, refresh_token, user, session } = value;
@@ -246,6 +382,7 @@ function checkIssued(value: unknown): {
 	if (!isRecord(user) || !isNonEmptyString(user.id)) return null;
 	if (user.email !== undefined && typeof user.email !== 'string') return null;
 	if (user.name !== undefined && typeof user.name !== 'string') return null;
+	if (user.emailVerified !== undefined && typeof user.emailVerified !== 'boolean') return null;
 	if (!isRecord(session) || !isNonEmptyString(session.id)) return null;
 	const expiresAt =
 		session.expiresAt instanceof Date
@@ -254,6 +391,9 @@ function checkIssued(value: unknown): {
 				? new Date(session.expiresAt)
 				: null;
 	if (expiresAt === null || Number.isNaN(expiresAt.getTime())) return null;
+	const createdAt =
+		session.createdAt === undefined ? undefined : session.createdAt instanceof Date ? session.createdAt : typeof session.createdAt === 'string' ? new Date(session.createdAt) : null;
+	if (createdAt === null || (createdAt !== undefined && Number.isNaN(createdAt.getTime()))) return null;
 	return {
 		access_token,
 		expires_in,
@@ -261,9 +401,11 @@ function checkIssued(value: unknown): {
 		user: {
 			id: user.id,
 			...(user.email === undefined ? {} : { email: user.email }),
-			...(user.name === undefined ? {} : { name: user.name })
+			...(user.name === undefined ? {} : { name: user.name }),
+			...(user.emailVerified === undefined ? {} : { emailVerified: user.emailVerified })
 		},
-		session: { id: session.id, expiresAt: expiresAt.toISOString() }
+		session: { id: session.id, expiresAt: expiresAt.toISOString() },
+		sessionDates: { ...(createdAt === undefined ? {} : { createdAt: createdAt.toISOString() }), expiresAt: expiresAt.toISOString() }
 	};
 }
 

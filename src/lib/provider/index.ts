@@ -17,7 +17,9 @@ export {
 	HANDOFF_VERIFY_MAX_BODY_BYTES,
 	type HandoffClient,
 	type HandoffUser,
+	type HandoffVerifyDpopResponseBody,
 	type HandoffVerifyEndpointOptions,
+	type HandoffVerifyProtocol,
 	type HandoffVerifyErrorBody,
 	type HandoffVerifyResponseBody,
 	type IssuedHandoffTokens
@@ -25,3 +27,7 @@ export {
 export type { HandoffStateStore } from '../stores/handoff-state-store.js';
 // The embedded default store, also here so a provider host needs one import.
 export { InMemoryHandoffStateStore } from '../stores/memory-handoff-state-store.js';
+// DPoP proof checks (RFC 9449) for a resource server that accepts the DPoP-bound tokens it issues.
+export { checkDpopProof, type DpopProofCheck, type DpopProofCheckInput, type DpopProofError } from '../crypto/dpop/dpop-proof-check.js';
+export { createDpopReplayGuard, type DpopReplayGuard } from '../crypto/dpop/dpop-replay-guard.js';
+export { createDpopServerNonces, type DpopServerNonces } from '../crypto/dpop/dpop-server-nonce.js';

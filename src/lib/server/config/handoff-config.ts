@@ -51,7 +51,19 @@ export interface HandoffOptions extends SharedOptions {
 	 * wire format has neither field, so the default is `false`.
 	 */
 	pkce?: boolean;
+	/**
+	 * The wire contract of the verify call. `'seed-2025'` (default): seed 001's, a Bearer grant with
+	 * `session` and `user` always in the answer. `'authrim-2026'`: Authrim's current endpoint
+	 * (docs/CONTRACTS.md): every call carries a DPoP proof (RFC 9449) from a new ES256 key per
+	 * handoff, asks for `?include=session,user`, follows one `DPoP-Nonce` challenge, and the answer
+	 * must be a `token_type: "DPoP"` grant. The key is kept sealed in the session, with the token it
+	 * is bound to. `sveltekit-sso/provider` and the dev identity provider serve both.
+	 */
+	verifyProtocol?: VerifyProtocol;
 }
+
+/** The wire contracts of the handoff verify call (docs/CONTRACTS.md). */
+export type VerifyProtocol = 'seed-2025' | 'authrim-2026';
 
 /** The handoff routes, validated. Plain data: builds nothing. */
 export interface HandoffConfig {
@@ -67,6 +79,7 @@ export interface HandoffConfig {
 	readonly callbackPath: string;
 	readonly authorizationEndpoint: URL | undefined;
 	readonly pkce: boolean;
+	readonly verifyProtocol: VerifyProtocol;
 	/** Off in production without an origin or redirect URI: the redirect URI is never taken from Host (C14). */
 	readonly appInitiatedEnabled: boolean;
 }
@@ -111,6 +124,7 @@ export function resolveHandoffConfig(fn: string, options: HandoffOptions): Hando
 		callbackPath: configured ? configured.pathname : DEFAULTS.handoff.callbackPath,
 		authorizationEndpoint: absoluteUrl(fn, 'authorizationEndpoint', options.authorizationEndpoint),
 		pkce: booleanOption(fn, 'pkce', options.pkce, false),
+		verifyProtocol: oneOf(fn, 'verifyProtocol', options.verifyProtocol, ['seed-2025', 'authrim-2026'], 'seed-2025'),
 		appInitiatedEnabled
 	};
 }

@@ -142,7 +142,17 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 	let verified;
 	try {
 		verified = await callVerifyEndpoint(
-			{ url: config.verifyUrl, clientId: shared.clientId, clientSecret: shared.clientSecret, fetch: shared.fetch, timeoutMs: shared.timeoutMs, appOrigin: url.origin },
+			{
+				url: config.verifyUrl,
+				clientId: shared.clientId,
+				clientSecret: shared.clientSecret,
+				fetch: shared.fetch,
+				timeoutMs: shared.timeoutMs,
+				appOrigin: url.origin,
+				protocol: config.verifyProtocol,
+				dpopNonces: runtime.dpopNonces,
+				clock: runtime.clock
+			},
 			{ token, state, ...(codeVerifier === undefined ? {} : { codeVerifier }) }
 		);
 	} catch (error) {
@@ -169,7 +179,9 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 					// The lifetime caps the refresh leeway at half of it (refresher.ts): without it a token
 					// shorter than the leeway would be refreshed on every request.
 					issuedAt: now,
-					...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken })
+					...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken }),
+					// Sealed with the session, never in a cookie in a form that decodes (docs/SECURITY.md D5).
+					...(verified.dpop === undefined ? {} : { dpop: verified.dpop })
 				},
 				idp: { iss: shared.issuerId, sub: verified.user.id, sid: verified.session.id }
 			},

@@ -1,8 +1,12 @@
 import { fromUtf8 } from '../../crypto/base64url.js';
+import { generateDpopKey } from '../../crypto/dpop/dpop-key.js';
+import type { DpopNonceMemory } from '../../crypto/dpop/dpop-nonce-memory.js';
+import { fetchWithDpop } from '../../crypto/dpop/dpop-request.js';
 import { DEFAULTS } from '../../defaults.js';
 import { AuthError } from '../../errors.js';
 import { verifyErrorCode } from '../http/protocol-errors.js';
 import { readBodyCapped } from '../../http/read-body.js';
+import type { VerifyProtocol } from '../config/handoff-config.js';
 import { parseVerifyResponse, type VerifiedHandoff } from './verify-response.js';
 
 /** How the verify endpoint is called. */
@@ -13,6 +17,22 @@ export interface VerifyCallConfig {
 	appOrigin: string;
 	fetch: typeof fetch;
 	timeoutMs: number;
+	protocol: VerifyProtocol;
+	/** The runtime's nonce memory, for `'authrim-2026'`. */
+	dpopNonces: DpopNonceMemory;
+	clock: () => number;
+}
+
+/**
+ * The verify URL of a contract: `'authrim-2026'` asks for the session and the user, which that
+ * endpoint leaves out otherwise. Written literally: Authrim accepts exactly `include=session,user`,
+ * and a serializer would percent-encode the comma.
+ */
+function verifyUrlFor(config: VerifyCallConfig): URL {
+	if (config.protocol !== 'authrim-2026') return config.url;
+	const url = new URL(config.url);
+	url.search = `${url.search === '' ? '?' : `${url.search}&`}include=session,user`;
+	return url;
 }
 
 function basicAuth(clientId: string, secret: string): string {
@@ -35,21 +55,29 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 	};
 	if (config.clientSecret !== undefined) headers.authorization = basicAuth(config.clientId, config.clientSecret);
 	const signal = AbortSignal.timeout(config.timeoutMs);
+	const url = verifyUrlFor(config);
+	const init = {
+		method: 'POST',
+		headers,
+		body: JSON.stringify({
+			handoff_token: handoff.token,
+			state: handoff.state,
+			client_id: config.clientId,
+			// Only for a handoff this browser started with a code_challenge (options.pkce).
+			...(handoff.codeVerifier === undefined ? {} : { code_verifier: handoff.codeVerifier })
+		}),
+		redirect: 'manual' as const,
+		signal
+	};
+	// A key per handoff: every session's token is bound to a key of its own, so one session's key
+	// (sealed in its cookie) proves nothing for another's (docs/ARCHITECTURE.md, "DPoP").
+	const dpop = config.protocol === 'authrim-2026' ? await generateDpopKey() : undefined;
 	let response: Response;
 	try {
-		response = await config.fetch(config.url, {
-			method: 'POST',
-			headers,
-			body: JSON.stringify({
-				handoff_token: handoff.token,
-				state: handoff.state,
-				client_id: config.clientId,
-				// Only for a handoff this browser started with a code_challenge (options.pkce).
-				...(handoff.codeVerifier === undefined ? {} : { code_verifier: handoff.codeVerifier })
-			}),
-			redirect: 'manual',
-			signal
-		});
+		const send = config.fetch;
+		response = dpop
+			? await fetchWithDpop({ fetch: send, url, init, key: dpop.key, nonces: config.dpopNonces, clock: config.clock })
+			: await send(url, init);
 	} catch (cause) {
 		const timeout = signal.aborted || (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError'));
 		throw new AuthError(timeout ? 'timeout' : 'network_error', timeout ? 'the verify endpoint did not answer in time' : 'the verify endpoint could not be reached', { cause });
@@ -68,7 +96,8 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 		throw new AuthError(code, `the verify endpoint answered ${response.status}${shown}`);
 	}
 	if (body === undefined) throw new AuthError('invalid_response', 'the verify endpoint answered 200 without a JSON body');
-	return parseVerifyResponse(body, config.clientId);
+	const verified = parseVerifyResponse(body, config.clientId, config.protocol);
+	return dpop ? { ...verified, dpop: dpop.jwk } : verified;
 }
 
 // `application/json` or a structured-syntax `+json` type (RFC 6839), as its essence (RFC 9110 §8.3.1).

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { Clock } from '../../clock.js';
 import { createHandoffResultCookie, type HandoffResultCookie } from '../../cookies/handoff-result-cookie.js';
 import { createSealer } from '../../cookies/seal.js';
+import { createDpopNonceMemory, type DpopNonceMemory } from '../../crypto/dpop/dpop-nonce-memory.js';
 import { createSessionCookie, type SessionCookie, type SessionRecord } from '../../cookies/session-cookie.js';
 import { TransactionStore } from '../../cookies/transaction-store.js';
 import { isDevelopment } from '../../environment.js';
@@ -46,6 +47,8 @@ export interface Runtime {
 	readonly refresher: Refresher;
 	readonly revocation: SessionRevocation;
 	readonly report: ErrorReporter;
+	/** The last `DPoP-Nonce` of each server this runtime sends DPoP proofs to (RFC 9449 §8). */
+	readonly dpopNonces: DpopNonceMemory;
 	readonly userFromClaims: (claims: OidcClaims) => AuthUser;
 	readonly refreshLeewayMs: number;
 	readonly refreshGraceMs: number;
@@ -145,6 +148,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 		}),
 		revocation: createSessionRevocation({ store, secrets, clock, issuer: config.issuer.href, sessionMaxAgeMs: config.sessionMaxAgeMs }),
 		report,
+		dpopNonces: createDpopNonceMemory(),
 		userFromClaims,
 		refreshLeewayMs: config.refreshLeewayMs,
 		refreshGraceMs: config.refreshGraceMs,

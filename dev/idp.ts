@@ -8,6 +8,7 @@ import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.j
 import {
 	createHandoffIssuer,
 	createHandoffVerifyEndpoint,
+	type HandoffVerifyProtocol,
 	type IssuedHandoffTokens,
 	type MintHandoffInput
 } from '../src/lib/provider/index.ts';
@@ -49,6 +50,22 @@ export interface StartDevIdpOptions {
 	handoffTtlSeconds?: number;
 	/** Misbehaviour for attack tests; also assignable later through `idp.misbehave`. */
 	misbehave?: DevIdpMisbehave;
+	/**
+	 * The handoff verify contracts served (docs/CONTRACTS.md). Default: from `DEV_IDP_HANDOFF_PROTOCOL`
+	 * (`seed-2025`, `authrim-2026`, or `both`), else both: a call with a DPoP proof gets Authrim's 2026
+	 * answer (a DPoP-bound access token), any other the seed's.
+	 */
+	handoffProtocols?: HandoffVerifyProtocol[];
+	/** Demand a DPoP nonce on 2026 verify calls (RFC 9449 §8). Default: `DEV_IDP_DPOP_NONCE=1`. */
+	handoffDpopNonce?: boolean;
+}
+
+/** The contracts `DEV_IDP_HANDOFF_PROTOCOL` selects; a value it does not know stops the start. */
+function handoffProtocolsFromEnv(): HandoffVerifyProtocol[] {
+	const value = process.env.DEV_IDP_HANDOFF_PROTOCOL ?? 'both';
+	if (value === 'both') return ['seed-2025', 'authrim-2026'];
+	if (value === 'seed-2025' || value === 'authrim-2026') return [value];
+	throw new TypeError(`DEV_IDP_HANDOFF_PROTOCOL must be seed-2025, authrim-2026 or both, got ${JSON.stringify(value)}`);
 }
 
 /** A running dev IdP. */
@@ -227,6 +244,8 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 					!(client.clientAuthMethod === 'none' && token.clientId !== ctx.oidc.client.clientId)
 			},
 			userinfo: { enabled: true },
+			// DPoP-bound handoff tokens (the 2026 contract) prove their key at userinfo (RFC 9449 §7).
+			dPoP: { enabled: true },
 			rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
 			backchannelLogout: { enabled: true }
 		},
@@ -299,7 +318,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 		return token;
 	}
 
-	async function issueTokens({ sub, clientId }: { sub: string; clientId: string }): Promise<IssuedHandoffTokens> {
+	async function issueTokens({ sub, clientId, jkt }: { sub: string; clientId: string; jkt?: string }): Promise<IssuedHandoffTokens> {
 		const client = await provider.Client.find(clientId);
 		if (!client) throw new Error(`dev IdP: client ${clientId} is not registered`);
 		const grant = new provider.Grant({ accountId: sub, clientId });
@@ -309,9 +328,11 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 		// until their own expiry or until the grant is revoked.
 		const common = { accountId: sub, client, grantId, scope: HANDOFF_SCOPE, gty: 'handoff', expiresWithSession: false };
 		const accessToken = new provider.AccessToken(common);
+		// The 2026 contract: bound to the key the verify call proved (cnf.jkt), and no refresh token.
+		if (jkt !== undefined) accessToken.setThumbprint('jkt', jkt);
 		const access_token: string = await accessToken.save();
 		let refresh_token: string | undefined;
-		if (client.grantTypeAllowed('refresh_token')) {
+		if (jkt === undefined && client.grantTypeAllowed('refresh_token')) {
 			const refreshToken = new provider.RefreshToken({ ...common, authTime: Math.floor(Date.now() / 1000), rotations: 0 });
 			refresh_token = await refreshToken.save();
 		}
@@ -321,20 +342,24 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 			expires_in: accessToken.expiration,
 			...(refresh_token === undefined ? {} : { refresh_token }),
 			user: { id: sub, email: account.email, name: account.name },
-			session: { id: grantId, expiresAt: new Date(Date.now() + GRANT_TTL * 1000) }
+			session: { id: grantId, createdAt: new Date(), expiresAt: new Date(Date.now() + GRANT_TTL * 1000) }
 		};
 	}
 
-	const verifyClients: Record<string, { secret?: string }> = {};
+	const verifyClients: Record<string, { secret?: string; redirectUris?: string[] }> = {};
 	for (const client of registered) {
 		const id = client.client_id as string;
 		const secret = client.token_endpoint_auth_method === 'none' ? undefined : (client.client_secret as string | undefined);
-		verifyClients[id] = secret === undefined ? {} : { secret };
+		// The 2026 contract's Origin check is against the client's registered redirect URIs.
+		const redirectUris = Array.isArray(client.redirect_uris) ? (client.redirect_uris as string[]) : [];
+		verifyClients[id] = { ...(secret === undefined ? {} : { secret }), redirectUris };
 	}
 	const verify = createHandoffVerifyEndpoint({
 		issuer: handoff,
 		clients: verifyClients,
 		issueTokens,
+		protocols: options.handoffProtocols ?? handoffProtocolsFromEnv(),
+		dpopNonce: options.handoffDpopNonce ?? process.env.DEV_IDP_DPOP_NONCE === '1',
 		onError: (error) => console.error('[dev-idp] handoff verify failed:', error)
 	});
 

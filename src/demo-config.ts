@@ -20,6 +20,9 @@ export const oidcTimings = {
 	timeoutMs: number('SSO_TIMEOUT_MS')
 };
 export const fetchUserInfo = process.env.SSO_FETCH_USERINFO === '1';
+// SSO_VERIFY_PROTOCOL=authrim-2026: the handoff verify call speaks Authrim's 2026 contract (DPoP);
+// the dev IdP serves both unless DEV_IDP_HANDOFF_PROTOCOL narrows it. A wrong value stops the start.
+export const verifyProtocol = (process.env.SSO_VERIFY_PROTOCOL || undefined) as 'seed-2025' | 'authrim-2026' | undefined;
 
 /**
  * Where refresh-token families live: in memory (one instance), Redis when SSO_FAMILY_STORE=redis

@@ -1,6 +1,6 @@
 import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
-import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcTimings, origin } from './demo-config.js';
+import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcTimings, origin, verifyProtocol } from './demo-config.js';
 
 // Test builds with SvelteKit's server tracing on (SSO_TRACING=1) export spans to SSO_TRACE_FILE.
 if (process.env.SSO_TRACE_FILE) (await import('./demo-tracing.js')).startTracing(process.env.SSO_TRACE_FILE);
@@ -30,7 +30,16 @@ function authHandle() {
 // are inherited. SSO_HOOKS=handoff-only mounts it alone, with the store and timings it then needs itself.
 const handoffHandler = (alone = false) =>
 	// pkce: the dev IdP binds app-initiated handoff tokens to the browser that started them.
-	createHandoffHandler({ issuer, clientId, clientSecret, origin, allowInsecureRequests, pkce: true, ...(alone ? { familyStore: store, ...oidcTimings } : {}) });
+	createHandoffHandler({
+		issuer,
+		clientId,
+		clientSecret,
+		origin,
+		allowInsecureRequests,
+		pkce: true,
+		...(verifyProtocol ? { verifyProtocol } : {}),
+		...(alone ? { familyStore: store, ...oidcTimings } : {})
+	});
 
 // `npm run bench` measures the same build with a pass-through hook (baseline) and createAuthHandle alone.
 function chooseHandle() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createDpopNonceMemory } from '../../../../src/lib/crypto/dpop/dpop-nonce-memory.js';
 import { AuthError } from '../../../../src/lib/errors.js';
 import { callVerifyEndpoint } from '../../../../src/lib/server/handoff/verify-call.js';
 import { parseVerifyResponse } from '../../../../src/lib/server/handoff/verify-response.js';
@@ -250,7 +251,7 @@ describe('callVerifyEndpoint: the content type of a 200 answer (X9)', () => {
 		const fetch: typeof globalThis.fetch = async () =>
 			new Response(text, { status, headers: contentType === null ? {} : { 'content-type': contentType } });
 		return callVerifyEndpoint(
-			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000 },
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'seed-2025', dpopNonces: createDpopNonceMemory(), clock: Date.now },
 			{ token: 'tok-0123456789abcdef', state: 'state-1' }
 		);
 	}
@@ -288,5 +289,44 @@ describe('callVerifyEndpoint: the content type of a 200 answer (X9)', () => {
 
 	it('still reads the error code of a problem+json error answer', async () => {
 		expect(await refusedWith('application/problem+json', 400, JSON.stringify({ error: 'invalid_grant' }))).toBe('invalid_token');
+	});
+});
+
+describe('parseVerifyResponse under the authrim-2026 contract', () => {
+	const dpopGrant = (overrides: Record<string, unknown> = {}) =>
+		grant({
+			token_type: 'DPoP',
+			session: { id: 'as-sid-1', userId: 'u1', createdAt: '2026-02-01T00:00:00.000Z', expiresAt: '2026-02-02T00:00:00.000Z' },
+			user: { id: 'u1', email: null, name: null, emailVerified: false },
+			...overrides
+		});
+
+	it("accepts Authrim's documented answer: token_type DPoP (any case), email and name null", () => {
+		for (const token_type of ['DPoP', 'dpop']) {
+			const verified = parseVerifyResponse(dpopGrant({ token_type }), CLIENT, 'authrim-2026');
+			expect(verified.tokenType).toBe('DPoP');
+			expect(verified.user).toEqual({ id: 'u1' });
+		}
+	});
+
+	it('refuses a Bearer answer to a call that proved a key (a downgrade), and a DPoP answer under the seed contract', () => {
+		expect(() => parseVerifyResponse(dpopGrant({ token_type: 'Bearer' }), CLIENT, 'authrim-2026')).toThrow(/DPoP "token_type"/);
+		expect(() => parseVerifyResponse(dpopGrant(), CLIENT, 'seed-2025')).toThrow(/Bearer "token_type"/);
+	});
+
+	it('accepts null email and name only where the 2026 contract allows them', () => {
+		expect(() => parseVerifyResponse(grant({ user: { id: 'u1', email: null } }), CLIENT)).toThrow(/user\.email/);
+		expect(() => parseVerifyResponse(dpopGrant({ user: { id: 'u1', email: 42 } }), CLIENT, 'authrim-2026')).toThrow(/user\.email/);
+		expect(() => parseVerifyResponse(dpopGrant({ user: { id: 'u1', emailVerified: 'yes' } }), CLIENT, 'authrim-2026')).toThrow(/emailVerified/);
+	});
+
+	it('drops a refresh token (nothing could refresh it with a proof) and still binds the grant to this client', () => {
+		expect(parseVerifyResponse(dpopGrant({ refresh_token: REFRESH }), CLIENT, 'authrim-2026')).not.toHaveProperty('refreshToken');
+		expect(() => parseVerifyResponse(dpopGrant({ client_id: 'other' }), CLIENT, 'authrim-2026')).toThrow(/another client/);
+	});
+
+	it('needs session and user (the call asks for them with include)', () => {
+		expect(() => parseVerifyResponse(dpopGrant({ session: undefined }), CLIENT, 'authrim-2026')).toThrow(/"session"/);
+		expect(() => parseVerifyResponse(dpopGrant({ user: undefined }), CLIENT, 'authrim-2026')).toThrow(/"user"/);
 	});
 });

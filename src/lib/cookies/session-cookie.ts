@@ -20,7 +20,7 @@ export interface TokenSet {
 	readonly scope?: string;
 	/**
 	 * The private key a DPoP-bound access token (`tokenType` `'DPoP'`) is bound to (RFC 9449): later
-	 * calls with the token prove possession with it. Only ever written sealed (docs/SECURITY.md D5).
+	 * calls with the token prove possession with it. Only ever written sealed (docs/SECURITY.md D2).
 	 */
 	readonly dpop?: DpopPrivateJwk;
 }

@@ -28,7 +28,7 @@ const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 /**
  * A new DPoP key, and its private JWK for storage. The key this process signs with is imported
  * non-extractable; the JWK is what a session keeps so another request (or instance) can prove
- * possession later, and it must only ever be written sealed (docs/SECURITY.md D5).
+ * possession later, and it must only ever be written sealed (docs/SECURITY.md D2).
  */
 export async function generateDpopKey(): Promise<{ key: DpopKey; jwk: DpopPrivateJwk }> {
 	const pair = (await crypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair;

@@ -180,7 +180,7 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 					// shorter than the leeway would be refreshed on every request.
 					issuedAt: now,
 					...(verified.refreshToken === undefined ? {} : { refreshToken: verified.refreshToken }),
-					// Sealed with the session, never in a cookie in a form that decodes (docs/SECURITY.md D5).
+					// Sealed with the session, never in a cookie in a form that decodes (docs/SECURITY.md D2).
 					...(verified.dpop === undefined ? {} : { dpop: verified.dpop })
 				},
 				idp: { iss: shared.issuerId, sub: verified.user.id, sid: verified.session.id }

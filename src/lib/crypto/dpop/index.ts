@@ -8,4 +8,4 @@ export { fetchWithDpop, isNonceChallenge, type DpopRequest } from './dpop-reques
 export { checkDpopProof, type DpopProofCheck, type DpopProofCheckInput, type DpopProofError } from './dpop-proof-check.js';
 export { createDpopReplayGuard, type DpopReplayGuard } from './dpop-replay-guard.js';
 export { createDpopServerNonces, type DpopServerNonces } from './dpop-server-nonce.js';
-export { fetchRememberingNonces, oauth4webapiDpop, retryOnceOnDpopNonce } from './oauth4webapi-dpop.js';
+export { fetchRememberingNonces, oauth4webapiDpop, retryOnceOnDpopNonce, type Oauth4webapiFetch } from './oauth4webapi-dpop.js';

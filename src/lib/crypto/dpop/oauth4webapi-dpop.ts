@@ -21,15 +21,18 @@ export function oauth4webapiDpop(client: Pick<oauth.Client, typeof oauth.clockSk
 	});
 }
 
-/** A fetch (for oauth4webapi's `customFetch`) that records every `DPoP-Nonce` into `nonces`. Calls `fetch` unbound. */
-export function fetchRememberingNonces(fetchFn: typeof fetch, nonces: DpopNonceMemory): typeof fetch {
+/** oauth4webapi's `customFetch` signature. */
+export type Oauth4webapiFetch = (url: string, options: oauth.CustomFetchOptions<string, unknown>) => Promise<Response>;
+
+/** A fetch for oauth4webapi's `customFetch` that records every `DPoP-Nonce` into `nonces`. Calls `fetch` unbound. */
+export function fetchRememberingNonces(fetchFn: typeof fetch, nonces: DpopNonceMemory): Oauth4webapiFetch {
 	const send = fetchFn;
-	return (async (input: URL | RequestInfo, init?: RequestInit) => {
-		const response = await send(input, init);
-		const url = input instanceof Request ? input.url : input;
+	return async (url, options) => {
+		// oauth4webapi's options are a RequestInit (its body types are all BodyInit).
+		const response = await send(url, options as RequestInit);
 		nonces.remember(url, response);
 		return response;
-	}) as typeof fetch;
+	};
 }
 
 /**

@@ -144,7 +144,7 @@ describe('checkDpopProof: each attack refused, the same request without it accep
 		const claims = { jti: 'j', htm: 'POST', htu: 'https://idp.example/auth/external/handoff/verify', iat: T0 / 1000 };
 		const jwt = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk: { ...key.publicJwk } }).sign(key.privateKey);
 		expect(await check(jwt)).toMatchObject({ ok: false, reason: expect.stringContaining('typ') });
-		const hs = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'AAAA' } }).sign(new Uint8Array(32));
+		const hs = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'AAAA' } as never }).sign(new Uint8Array(32));
 		expect(await check(hs)).toMatchObject({ ok: false, reason: expect.stringContaining('alg') });
 		const leaky = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: { ...jwk } }).sign(key.privateKey);
 		expect(await check(leaky)).toMatchObject({ ok: false, reason: expect.stringContaining('public') });

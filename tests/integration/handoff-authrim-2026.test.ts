@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSealer } from '../../src/lib/cookies/seal.js';
 import { generateDpopKey, importDpopKey, toPrivateJwk } from '../../src/lib/crypto/dpop/dpop-key.js';
 import { createDpopProof } from '../../src/lib/crypto/dpop/dpop-proof.js';
-import { get, startApp, TEST_SECRET, type RunningApp } from '../support/app-server.js';
+import { freePort, get, startApp, TEST_SECRET, type RunningApp } from '../support/app-server.js';
 import { startAuthrimStandIn, type AuthrimStandIn } from '../support/authrim-2026-stand-in.js';
 import { cookieHeaderFrom, startIdpAndApp } from '../support/handoff-env.js';
 
@@ -97,7 +97,6 @@ describe('the 2026 contract against a stand-in enforcing exactly AUTHRIM-2026.md
 	let app2026: RunningApp;
 	let app2025: RunningApp;
 	beforeAll(async () => {
-		const { freePort } = await import('../support/app-server.js');
 		const [p1, p2] = [await freePort(), await freePort()];
 		standIn = await startAuthrimStandIn({
 			clients: { demo: [`http://127.0.0.1:${p1}/auth/handoff/callback`, `http://127.0.0.1:${p2}/auth/handoff/callback`] }
@@ -137,6 +136,20 @@ describe('the 2026 contract against a stand-in enforcing exactly AUTHRIM-2026.md
 		expect(res.status).toBe(303);
 		expect(res.headers.get('location')).toMatch(/error=invalid_request/);
 		expect(standIn.calls.at(-1)).toMatchObject({ status: 400, code: 'dpop_proof_missing' });
+	});
+
+	it('an app whose origin is not among the registered redirect URIs is refused (origin not allowed)', async () => {
+		const stranger = await startApp({ SSO_ISSUER: standIn.issuer, SSO_VERIFY_PROTOCOL: 'authrim-2026' });
+		try {
+			const state = freshState();
+			const token = standIn.mint({ user: { id: 'u-45', email: null, name: 'Z', emailVerified: false }, state });
+			const res = await get(handoffUrl(stranger, token, state));
+			expect(res.headers.get('location')).toMatch(/error=/);
+			expect(standIn.calls.at(-1)).toMatchObject({ status: 403, error: 'invalid_request' });
+			expect(cookieHeaderFrom(res)).not.toMatch(/(?:^|; )sso=/);
+		} finally {
+			await stranger.stop();
+		}
 	});
 
 	it('a spent artifact, a wrong state and an ended IdP session are refused, and no session is written', async () => {

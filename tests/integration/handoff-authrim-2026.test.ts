@@ -5,6 +5,8 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSealer } from '../../src/lib/cookies/seal.js';
 import { generateDpopKey, importDpopKey, toPrivateJwk } from '../../src/lib/crypto/dpop/dpop-key.js';
+import { fetchWithBoundToken } from '../../src/lib/crypto/dpop/dpop-bound-call.js';
+import { createDpopNonceMemory } from '../../src/lib/crypto/dpop/dpop-nonce-memory.js';
 import { createDpopProof } from '../../src/lib/crypto/dpop/dpop-proof.js';
 import { freePort, get, startApp, TEST_SECRET, type RunningApp } from '../support/app-server.js';
 import { startAuthrimStandIn, type AuthrimStandIn } from '../support/authrim-2026-stand-in.js';
@@ -73,10 +75,16 @@ describe('the 2026 contract between our handoff handler and our provider (dev Id
 		// A proof from another key: refused.
 		const { key: other } = await generateDpopKey();
 		expect((await call(`DPoP ${accessToken}`, await createDpopProof({ key: other, method: 'GET', url: userinfo, accessToken, now: Date.now() }))).status).toBe(401);
-		// The session's own key: accepted.
+		// The session's own key: accepted, by hand and through the helper a resource call uses.
 		const ok = await call(`DPoP ${accessToken}`, await createDpopProof({ key, method: 'GET', url: userinfo, accessToken, now: Date.now() }));
 		expect(ok.status).toBe(200);
 		expect(await ok.json()).toMatchObject({ sub: 'carol' });
+		const viaHelper = await fetchWithBoundToken(
+			{ accessToken, dpop: tokens.dpop },
+			{ fetch, url: new URL(userinfo), init: { method: 'GET' }, nonces: createDpopNonceMemory(), clock: Date.now }
+		);
+		expect(viaHelper.status).toBe(200);
+		await expect(fetchWithBoundToken({ accessToken, dpop: undefined }, { fetch, url: new URL(userinfo), init: { method: 'GET' }, nonces: createDpopNonceMemory(), clock: Date.now })).rejects.toThrow(TypeError);
 	});
 
 	it('refuses a seed-2025 call (no proof) when it serves only the 2026 contract', async () => {

@@ -5,6 +5,7 @@ export { generateDpopKey, importDpopKey, toPrivateJwk, type DpopKey, type DpopPr
 export { createDpopProof, dpopAth, dpopHtu, type DpopProofInput } from './dpop-proof.js';
 export { createDpopNonceMemory, type DpopNonceMemory } from './dpop-nonce-memory.js';
 export { fetchWithDpop, isNonceChallenge, type DpopRequest } from './dpop-request.js';
+export { fetchWithBoundToken, type BoundToken } from './dpop-bound-call.js';
 export { checkDpopProof, type DpopProofCheck, type DpopProofCheckInput, type DpopProofError } from './dpop-proof-check.js';
 export { createDpopReplayGuard, type DpopReplayGuard } from './dpop-replay-guard.js';
 export { createDpopServerNonces, type DpopServerNonces } from './dpop-server-nonce.js';

@@ -92,7 +92,10 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 	if (response.status !== 200) {
 		const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
 		const code = verifyErrorCode(error, response.status);
-		const shown = typeof error === 'string' ? ` (${error.replace(/[^\w.-]/g, '').slice(0, 64)})` : '';
+		// Authrim names the failed check in `error_details.code` (`dpop_proof_missing`, …): shown, cleaned, for the logs.
+		const details = body && typeof body === 'object' ? (body as { error_details?: { code?: unknown } }).error_details?.code : undefined;
+		const clean = (v: unknown) => (typeof v === 'string' ? v.replace(/[^\w.-]/g, '').slice(0, 64) : '');
+		const shown = typeof error === 'string' ? ` (${clean(error)}${typeof details === 'string' ? `: ${clean(details)}` : ''})` : '';
 		throw new AuthError(code, `the verify endpoint answered ${response.status}${shown}`);
 	}
 	if (body === undefined) throw new AuthError('invalid_response', 'the verify endpoint answered 200 without a JSON body');

@@ -330,3 +330,44 @@ describe('parseVerifyResponse under the authrim-2026 contract', () => {
 		expect(() => parseVerifyResponse(dpopGrant({ user: undefined }), CLIENT, 'authrim-2026')).toThrow(/"user"/);
 	});
 });
+
+describe('callVerifyEndpoint under the authrim-2026 contract', () => {
+	it("names Authrim's error_details.code in the error, cleaned, as invalid_request", async () => {
+		const fetch: typeof globalThis.fetch = async () =>
+			new Response(JSON.stringify({ error: 'invalid_request', error_description: 'x', error_details: { code: 'dpop_proof_missing<script>' } }), {
+				status: 400,
+				headers: { 'content-type': 'application/json' }
+			});
+		const error = await callVerifyEndpoint(
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'authrim-2026', dpopNonces: createDpopNonceMemory(), clock: Date.now },
+			{ token: 'tok-0123456789abcdef', state: 'state-1' }
+		).then(
+			() => null,
+			(e: unknown) => e as AuthError
+		);
+		expect(error?.code).toBe('invalid_request');
+		expect(error?.message).toBe('the verify endpoint answered 400 (invalid_request: dpop_proof_missingscript)');
+	});
+
+	it('sends a DPoP proof for the URL without query, include=session,user literally, and keeps the proved key with the grant', async () => {
+		let seen: Request | undefined;
+		const fetch: typeof globalThis.fetch = async (input, init) => {
+			seen = new Request(input, init);
+			return new Response(JSON.stringify({ token_type: 'DPoP', access_token: ACCESS, expires_in: 60, session: { id: 's' }, user: { id: 'u1', email: null } }), {
+				headers: { 'content-type': 'application/json' }
+			});
+		};
+		const verified = await callVerifyEndpoint(
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'authrim-2026', dpopNonces: createDpopNonceMemory(), clock: Date.now },
+			{ token: 'tok-0123456789abcdef', state: 'state-1' }
+		);
+		expect(seen?.url).toBe('https://idp.example/verify?include=session,user');
+		expect(seen?.headers.get('origin')).toBe('https://app.example');
+		const proof = seen?.headers.get('dpop') ?? '';
+		const { decodeJwt, decodeProtectedHeader, calculateJwkThumbprint } = await import('jose');
+		expect(decodeJwt(proof)).toMatchObject({ htm: 'POST', htu: 'https://idp.example/verify' });
+		expect(verified.tokenType).toBe('DPoP');
+		const { x, y } = verified.dpop!;
+		expect(await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x, y })).toBe(await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk!));
+	});
+});

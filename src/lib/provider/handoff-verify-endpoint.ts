@@ -174,8 +174,18 @@ function error(code: HandoffRedeemError): Response {
  * Client authentication happens before the token is looked at, so an unauthenticated caller cannot
  * consume (burn) a token it intercepted.
  *
+ * Under `protocols: ['authrim-2026']` (Authrim's current contract, docs/CONTRACTS.md), before the
+ * token is looked at: `?include` must be absent or exactly `session,user` (else 400); a DPoP proof
+ * (RFC 9449) must verify for this request (400 `invalid_request` with `error_details.code`
+ * `dpop_proof_missing` / `dpop_proof_invalid`; 400 `use_dpop_nonce` with a `DPoP-Nonce` when
+ * `dpopNonce` is on); `Origin` (or `Referer`) must be the origin of one of the client's
+ * `redirectUris` (else 403 `access_denied`, "origin not allowed"). `issueTokens` gets the proof key's
+ * `jkt`; the 200 is {@link HandoffVerifyDpopResponseBody} (`session` and `user` only with `include`).
+ *
  * @throws {TypeError} `ERR_INVALID_OPTION`: `issuer` not from `createHandoffIssuer`, `clients` empty or
- * with a secret that is not a non-empty string, `issueTokens` or `onError` not a function.
+ * with a secret that is not a non-empty string or `redirectUris` that are not absolute http(s) URLs,
+ * `issueTokens` or `onError` not a function, `protocols` not a non-empty list of known contracts,
+ * `dpopNonce` not a boolean, `clock` not a function.
  *
  * @example
  * ```ts

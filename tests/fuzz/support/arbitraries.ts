@@ -13,6 +13,7 @@ export interface CaseConfig {
 	readonly checkOrigin: boolean;
 	readonly idpInitiated: 'accept' | 'reject';
 	readonly sessionConflict: 'reject' | 'replace';
+	readonly verifyProtocol: 'seed-2025' | 'authrim-2026';
 	readonly fetchUserInfo: boolean;
 	readonly clientSecret: boolean;
 	readonly errorRedirect: 'default' | 'path' | 'named' | 'fn' | 'fn-offsite' | 'fn-throws';
@@ -340,7 +341,8 @@ export const serverPlan: fc.Arbitrary<ServerPlan> = fc.record({
 	answers: fc.record(Object.fromEntries(ENDPOINTS.map((e) => [e, fc.oneof(w(2, fc.constant([])), w(3, fc.array(answer(e), { minLength: 1, maxLength: 3 })))])) as Record<Endpoint, fc.Arbitrary<Answer[]>>),
 	verifyUser: fc.constantFrom('alice' as const, 'bob' as const),
 	expiresIn: fc.constantFrom(3600, 60, 40, 1),
-	verifyRefresh: fc.boolean()
+	verifyRefresh: fc.boolean(),
+	verifyTokenType: fc.constantFrom('Bearer' as const, 'DPoP' as const)
 });
 
 // ---- steps ----------------------------------------------------------------------------------------
@@ -433,6 +435,7 @@ export const caseConfig: fc.Arbitrary<CaseConfig> = fc.record({
 	checkOrigin: fc.boolean(),
 	idpInitiated: fc.oneof(w(3, fc.constant('accept' as const)), w(1, fc.constant('reject' as const))),
 	sessionConflict: fc.oneof(w(3, fc.constant('reject' as const)), w(1, fc.constant('replace' as const))),
+	verifyProtocol: fc.constantFrom('seed-2025' as const, 'authrim-2026' as const),
 	fetchUserInfo: fc.boolean(),
 	clientSecret: fc.boolean(),
 	errorRedirect: fc.constantFrom('default' as const, 'path' as const, 'named' as const, 'fn' as const, 'fn-offsite' as const, 'fn-throws' as const),

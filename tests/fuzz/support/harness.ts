@@ -137,7 +137,7 @@ async function buildWorld(caseId: number, fuzz: FuzzCase, keys: Keys, mode: Mode
 			revokeOnSignOut: config.revokeOnSignOut,
 			rpInitiatedLogout: config.rpInitiatedLogout
 		});
-	const handoff = () => createHandoffHandler({ ...shared, idpInitiated: config.idpInitiated, sessionConflict: config.sessionConflict });
+	const handoff = () => createHandoffHandler({ ...shared, idpInitiated: config.idpInitiated, sessionConflict: config.sessionConflict, verifyProtocol: config.verifyProtocol });
 	// Constructed in mounting order, as hooks.server.ts would (the order of the registry's joins matters).
 	const handles = { auth: () => [auth()], handoff: () => [handoff()], 'auth+handoff': () => [auth(), handoff()], 'handoff+auth': () => [handoff(), auth()] }[config.mount]();
 	const oracle = createSessionCookie({

@@ -67,6 +67,8 @@ export interface ServerPlan {
 	readonly expiresIn: number;
 	/** A correct verify answer carries a refresh token. */
 	readonly verifyRefresh: boolean;
+	/** A correct verify answer's `token_type`: the seed's `Bearer` or Authrim 2026's `DPoP`. */
+	readonly verifyTokenType: 'Bearer' | 'DPoP';
 }
 
 export interface Keys {
@@ -204,7 +206,7 @@ export function createHostileAs(options: { issuer: string; clientId: string; cas
 				return {
 					status: 200,
 					members: [
-						['token_type', 'Bearer'],
+						['token_type', plan.verifyTokenType],
 						['access_token', marker('verify-at')],
 						['expires_in', plan.expiresIn],
 						...(plan.verifyRefresh ? [['refresh_token', acceptNew(marker('verify-rt'))] as [string, unknown]] : []),

@@ -590,6 +590,13 @@ async function checkResponse(world: World, step: Step, sent: Sent, request: { ja
 		const read = await world.oracle.read(header, new URL(world.origin));
 		// Written and then deleted again within the response is a deletion; anything else must open.
 		if (read.kind !== 'valid' && read.kind !== 'none') fail(`P6 the session cookie this response writes does not open (${read.kind}); the browser is left with: ${header.slice(0, 300)}`);
+		// A DPoP key sealed in the session (verifyProtocol 'authrim-2026') is a secret from now on (P4,
+		// docs/SECURITY.md D2): neither this response nor any later one or log may carry it.
+		const dpopKey = read.kind === 'valid' ? (read.record.tokens as { dpop?: { d?: unknown } } | undefined)?.dpop?.d : undefined;
+		if (typeof dpopKey === 'string') {
+			world.as.secrets.add(dpopKey);
+			if ([visibleLocation, otherHeaders, sent.body].some((text) => text.includes(dpopKey))) fail('P4 a response carries the DPoP private key');
+		}
 	}
 
 	// P7

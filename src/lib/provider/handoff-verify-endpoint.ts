@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
-import { createDpopReplayGuard } from '../crypto/dpop/dpop-replay-guard.js';
-import { createDpopServerNonces } from '../crypto/dpop/dpop-server-nonce.js';
+import { createDpopReplayGuard, type DpopReplayGuard } from '../crypto/dpop/dpop-replay-guard.js';
+import { createDpopServerNonces, type DpopServerNonces } from '../crypto/dpop/dpop-server-nonce.js';
 import { misuse } from '../errors.js';
 import { checkVerifyProof, includeOf, requestOrigin, type Authrim2026Refusal } from './authrim-2026-request.js';
 import { authenticateClient } from './client-authentication.js';
@@ -115,10 +115,18 @@ export interface HandoffVerifyEndpointOptions {
 	protocols?: readonly HandoffVerifyProtocol[];
 	/**
 	 * Under `'authrim-2026'`: demand a server nonce in every DPoP proof (RFC 9449 §8). A proof
-	 * without a current one is answered 400 `use_dpop_nonce` with a fresh `DPoP-Nonce`. Nonces are
-	 * per endpoint object: instances behind a balancer refuse each other's nonces once. Default `false`.
+	 * without a current one is answered 400 `use_dpop_nonce` with a fresh `DPoP-Nonce`. `true` makes
+	 * nonces per endpoint object (instances behind a balancer refuse each other's once); pass
+	 * `createDpopServerNonces({ clock, key })` with a key every instance shares to avoid that.
+	 * Default `false`.
 	 */
-	dpopNonce?: boolean;
+	dpopNonce?: boolean | DpopServerNonces;
+	/**
+	 * Under `'authrim-2026'`: where the `jti`s of accepted proofs are remembered. Default: in this
+	 * process (`createDpopReplayGuard`); instances behind a balancer pass one shared guard (an atomic
+	 * set-if-absent with a TTL), or a proof replayed at another instance within 60 s is not caught.
+	 */
+	dpopReplayGuard?: DpopReplayGuard;
 	/** Time source for DPoP proof windows and nonces, in ms since the epoch. Default `Date.now`. */
 	clock?: Clock;
 }
@@ -185,7 +193,7 @@ function error(code: HandoffRedeemError): Response {
  * @throws {TypeError} `ERR_INVALID_OPTION`: `issuer` not from `createHandoffIssuer`, `clients` empty or
  * with a secret that is not a non-empty string or `redirectUris` that are not absolute http(s) URLs,
  * `issueTokens` or `onError` not a function, `protocols` not a non-empty list of known contracts,
- * `dpopNonce` not a boolean, `clock` not a function.
+ * `dpopNonce` neither a boolean nor nonces, `dpopReplayGuard` without `claim`, `clock` not a function.
  *
  * @example
  * ```ts
@@ -217,8 +225,14 @@ export function createHandoffVerifyEndpoint(
 	}
 	const clients = copyClients(fn, options.clients);
 	const protocols = protocolsOption(fn, options.protocols);
-	if (options.dpopNonce !== undefined && typeof options.dpopNonce !== 'boolean') {
-		throw misuse('ERR_INVALID_OPTION', `${fn}: options.dpopNonce must be a boolean`);
+	const { dpopNonce, dpopReplayGuard } = options;
+	const isNonces = (v: unknown): v is DpopServerNonces =>
+		typeof v === 'object' && v !== null && typeof (v as DpopServerNonces).issue === 'function' && typeof (v as DpopServerNonces).isCurrent === 'function';
+	if (dpopNonce !== undefined && typeof dpopNonce !== 'boolean' && !isNonces(dpopNonce)) {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.dpopNonce must be a boolean or made by createDpopServerNonces`);
+	}
+	if (dpopReplayGuard !== undefined && (typeof dpopReplayGuard !== 'object' || dpopReplayGuard === null || typeof dpopReplayGuard.claim !== 'function')) {
+		throw misuse('ERR_INVALID_OPTION', `${fn}: options.dpopReplayGuard must have a claim(key, expiresAtMs) method`);
 	}
 	if (options.clock !== undefined && typeof options.clock !== 'function') {
 		throw misuse('ERR_INVALID_OPTION', `${fn}: options.clock must be a function`);
@@ -226,7 +240,10 @@ export function createHandoffVerifyEndpoint(
 	const clock = options.clock ?? systemClock;
 	// The replay guard and the nonces exist only where the 2026 contract is served.
 	const dpop = protocols.has('authrim-2026')
-		? { replay: createDpopReplayGuard({ clock }), nonces: options.dpopNonce ? createDpopServerNonces({ clock }) : undefined }
+		? {
+				replay: dpopReplayGuard ?? createDpopReplayGuard({ clock }),
+				nonces: isNonces(dpopNonce) ? dpopNonce : dpopNonce ? createDpopServerNonces({ clock }) : undefined
+			}
 		: undefined;
 
 	function report(cause: unknown): void {

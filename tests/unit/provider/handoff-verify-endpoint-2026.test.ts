@@ -3,7 +3,7 @@ import { createDpopNonceMemory } from '../../../src/lib/crypto/dpop/dpop-nonce-m
 import { generateDpopKey, type DpopKey } from '../../../src/lib/crypto/dpop/dpop-key.js';
 import { createDpopProof } from '../../../src/lib/crypto/dpop/dpop-proof.js';
 import { fetchWithDpop } from '../../../src/lib/crypto/dpop/dpop-request.js';
-import { createHandoffIssuer, createHandoffVerifyEndpoint, type HandoffVerifyProtocol, type IssuedHandoffTokens } from '../../../src/lib/provider/index.js';
+import { createDpopServerNonces, createHandoffIssuer, createHandoffVerifyEndpoint, type HandoffVerifyProtocol, type IssuedHandoffTokens } from '../../../src/lib/provider/index.js';
 import { InMemoryHandoffStateStore } from '../../../src/lib/stores/memory-handoff-state-store.js';
 import { TEST_SECRET } from '../../support/fake-event.js';
 
@@ -170,12 +170,58 @@ describe('createHandoffVerifyEndpoint under the authrim-2026 contract', () => {
 		expect(await dpop.json()).toMatchObject({ token_type: 'DPoP' });
 	});
 
+	it('two instances sharing a replay guard and a nonce key: a proof replayed at the other is refused, its nonce accepted there', async () => {
+		const now = T0;
+		const clock = () => now;
+		const store = new InMemoryHandoffStateStore({ clock });
+		const issuer = createHandoffIssuer({ issuer: ISSUER, secret: TEST_SECRET, store, clock });
+		// What a shared store gives every instance: one jti memory (here one map), one nonce key.
+		const seen = new Map<string, number>();
+		const dpopReplayGuard = { claim: async (key: string, expiresAtMs: number) => (seen.has(key) ? false : (seen.set(key, expiresAtMs), true)) };
+		const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+		const instance = () =>
+			createHandoffVerifyEndpoint({
+				issuer,
+				clients: { spa: { redirectUris: [`${APP}/cb`] } },
+				issueTokens: async () => structuredClone(ISSUED),
+				protocols: ['authrim-2026'],
+				dpopNonce: createDpopServerNonces({ clock, key }),
+				dpopReplayGuard,
+				clock
+			});
+		const [a, b] = [instance(), instance()];
+		const { key: dpopKey } = await generateDpopKey();
+		const request = async (token: string, state: string, nonce?: string, proof?: string) =>
+			new Request(`${VERIFY}?include=session,user`, {
+				method: 'POST',
+				headers: {
+					'content-type': 'application/json',
+					origin: APP,
+					dpop: proof ?? (await createDpopProof({ key: dpopKey, method: 'POST', url: VERIFY, now, ...(nonce ? { nonce } : {}) }))
+				},
+				body: JSON.stringify({ handoff_token: token, state, client_id: 'spa' })
+			});
+		const first = await a(await request('x'.repeat(20), 's0'));
+		expect(first.status).toBe(400);
+		const nonce = first.headers.get('dpop-nonce')!;
+		const state = 'state-shared';
+		const token = await issuer.mint({ clientId: 'spa', sub: 'alice', state });
+		const proof = await createDpopProof({ key: dpopKey, method: 'POST', url: VERIFY, now, nonce });
+		// A's nonce is good at B.
+		expect((await b(await request(token, state, undefined, proof))).status).toBe(200);
+		// The same proof replayed at A is refused although A never saw it.
+		const again = await issuer.mint({ clientId: 'spa', sub: 'alice', state: 'state-2' });
+		expect(await (await a(await request(again, 'state-2', undefined, proof))).json()).toMatchObject({ error_details: { code: 'dpop_proof_invalid' } });
+		expect((await a(await request(again, 'state-2', nonce))).status).toBe(200);
+	});
+
 	it('validates the new options at construction, naming them', () => {
 		const issuer = createHandoffIssuer({ issuer: ISSUER, secret: TEST_SECRET, store: new InMemoryHandoffStateStore() });
 		const base = { issuer, clients: { a: {} }, issueTokens: async () => ISSUED };
 		expect(() => createHandoffVerifyEndpoint({ ...base, protocols: ['authrim-2027' as never] })).toThrow(/options\.protocols/);
 		expect(() => createHandoffVerifyEndpoint({ ...base, protocols: [] })).toThrow(/options\.protocols/);
 		expect(() => createHandoffVerifyEndpoint({ ...base, dpopNonce: 'yes' as never })).toThrow(/options\.dpopNonce/);
+		expect(() => createHandoffVerifyEndpoint({ ...base, dpopReplayGuard: {} as never })).toThrow(/options\.dpopReplayGuard/);
 		expect(() => createHandoffVerifyEndpoint({ ...base, clients: { a: { redirectUris: ['/relative'] } } })).toThrow(/redirectUris/);
 	});
 });

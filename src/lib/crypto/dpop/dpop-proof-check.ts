@@ -99,7 +99,14 @@ export async function checkDpopProof(input: DpopProofCheckInput): Promise<DpopPr
 	}
 	if (input.jkt !== undefined && jkt !== input.jkt) return refuse('dpop_proof_invalid', 'the proof key is not the key the token is bound to');
 	// Keyed by the key too: two clients' random jtis never collide into a refusal.
-	if (!input.replay.claim(`${jkt}.${jti}`, (iat + proofMaxAgeSeconds + proofMaxSkewSeconds) * 1000)) {
+	let claimed: boolean;
+	try {
+		claimed = await input.replay.claim(`${jkt}.${jti}`, (iat + proofMaxAgeSeconds + proofMaxSkewSeconds) * 1000);
+	} catch {
+		// A shared guard that cannot answer cannot vouch for the jti: fail closed.
+		claimed = false;
+	}
+	if (!claimed) {
 		return refuse('dpop_proof_invalid', 'jti was already used');
 	}
 	return { ok: true, jkt };

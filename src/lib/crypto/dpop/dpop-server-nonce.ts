@@ -11,13 +11,17 @@ export interface DpopServerNonces {
 
 /**
  * Stateless nonces: the issue time in seconds and an HMAC of it under a key made for this server
- * object, so a nonce needs no storage and goes stale by itself after `lifetimeSeconds`. The key is
- * per process: instances behind a balancer each refuse the others' nonces once, and the client's
- * one retry picks up the answering instance's nonce.
+ * object (or the `key` given), so a nonce needs no storage and goes stale by itself after
+ * `lifetimeSeconds`. Without a shared `key`, instances behind a balancer each refuse the others'
+ * nonces once, and the client's one retry picks up the answering instance's nonce.
  */
-export function createDpopServerNonces(options: { clock: () => number; lifetimeSeconds?: number }): DpopServerNonces {
+export function createDpopServerNonces(options: { clock: () => number; lifetimeSeconds?: number; key?: CryptoKey }): DpopServerNonces {
 	const lifetime = options.lifetimeSeconds ?? DEFAULTS.dpop.nonceLifetimeSeconds;
-	const key = crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+	// A key given by the host (an HMAC-SHA-256 CryptoKey every instance imports) makes the nonces of
+	// one instance valid at all of them.
+	const key = options.key
+		? Promise.resolve(options.key)
+		: crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 	const mac = async (issued: string) => new Uint8Array(await crypto.subtle.sign('HMAC', await key, utf8(`dpop-nonce.${issued}`)));
 	return {
 		async issue() {

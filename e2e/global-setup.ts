@@ -30,7 +30,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 	const appPort = await freePort();
 	const appOrigin = `http://127.0.0.1:${appPort}`;
 	const idp = await startDevIdp({ port: await freePort(), appOrigin });
-	const app = await startApp({ SSO_ISSUER: idp.issuer }, { port: appPort, buildDir });
+	// E2E_VERIFY_PROTOCOL=authrim-2026 runs every browser test with the handoff verify call on Authrim's
+	// 2026 contract (DPoP); the dev IdP serves both contracts.
+	const verifyProtocol = process.env.E2E_VERIFY_PROTOCOL ? { SSO_VERIFY_PROTOCOL: process.env.E2E_VERIFY_PROTOCOL } : {};
+	const app = await startApp({ SSO_ISSUER: idp.issuer, ...verifyProtocol }, { port: appPort, buildDir });
 
 	const control: Server = createServer((req, res) => {
 		if (req.method !== 'POST' || req.url !== '/mint') {

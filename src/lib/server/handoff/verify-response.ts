@@ -45,7 +45,7 @@ function invalid(what: string): never {
  * Checks a verify endpoint's 200 answer and reduces it to what the app keeps: a grant for this client
  * (docs/SECURITY.md H8), bounded profile fields, a session id. Seed 001's contract (`'seed-2025'`)
  * answers a Bearer grant; Authrim's (`'authrim-2026'`) a DPoP-bound one (a Bearer answer to a call
- * that proved a key is a downgrade and refused, X20), `user.email` and `user.name` possibly `null`,
+ * that proved a key is a downgrade and refused, docs/SECURITY.md X23), `user.email` and `user.name` possibly `null`,
  * and no refresh token: one sent anyway is dropped, as nothing here could refresh it with a proof
  * yet. Throws `AuthError('invalid_response')` naming the first problem; never echoes a token.
  */

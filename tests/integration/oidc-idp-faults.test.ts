@@ -104,7 +104,7 @@ describe('the dev IdP misbehaving in front of the production build', () => {
 		}
 	});
 
-	it('userinfo, for every fault: the sign-in fails with the fault's own code, no session', async () => {
+	it('userinfo, for every fault: the sign-in fails with the code of its fault, no session', async () => {
 		const expected: Record<Fault, string> = { down: 'network_error', slow: 'timeout', '5xx': 'server_error', html: 'invalid_response', garbage: 'invalid_response' };
 		for (const fault of FAULTS) {
 			const jar = new BrowserCookieJar();

@@ -268,6 +268,6 @@ async function complete(
 function warnEphemeralMismatch(): void {
 	warnOnce(
 		'ephemeral-secret-mismatch',
-		'a session cookie did not open: this server uses an ephemeral development secret because neither options.secret nor process.env.AUTH_SECRET is set. If AUTH_SECRET is in .env, pass it: secret: env.AUTH_SECRET, with env being SvelteKit's $env/dynamic/private.'
+		'a session cookie did not open: this server uses an ephemeral development secret because neither options.secret nor process.env.AUTH_SECRET is set. If AUTH_SECRET is in .env, pass it: secret: env.AUTH_SECRET, with env from $env/dynamic/private.'
 	);
 }

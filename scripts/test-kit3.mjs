@@ -22,10 +22,9 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNode22, NODE22, NODE22_BIN, NODE22_VERSION as NODE_VERSION, TOOLS } from './node22.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TOOLS = join(ROOT, '.tools');
-const NODE_VERSION = '22.23.3';
 const WORK = join(TOOLS, 'kit3');
 const RESULTS = join(WORK, 'test-results');
 const KIT = process.env.KIT3_VERSION ?? '^3.2.0';
@@ -72,22 +71,13 @@ function step(id, name, fn) {
 }
 
 // ── Node 22 ────────────────────────────────────────────────────────────────────────────────────────
-const NODE_BIN = join(TOOLS, 'node_modules', '.bin');
-const node22 = join(NODE_BIN, 'node');
-function nodeVersion() {
-	if (!existsSync(node22)) return null;
-	const r = sh(node22, ['--version'], { cwd: ROOT, capture: true });
-	return r.status === 0 ? r.stdout.trim() : null;
-}
+const node22 = NODE22;
 // Node 22 first on PATH: `npm` (a `#!/usr/bin/env node` script) then runs on it too.
-const PATH = `${NODE_BIN}${delimiter}${process.env.PATH}`;
+const PATH = `${NODE22_BIN}${delimiter}${process.env.PATH}`;
 const env22 = { PATH };
 
 const installedNode = step('node', 'node 22', () => {
-	if (nodeVersion() !== `v${NODE_VERSION}`) {
-		sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', TOOLS, `node@${NODE_VERSION}`], { cwd: ROOT });
-	}
-	const version = nodeVersion();
+	const version = ensureNode22();
 	return { ok: version === `v${NODE_VERSION}`, note: version ?? 'not installed' };
 });
 if (!installedNode) finish();

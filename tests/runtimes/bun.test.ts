@@ -1,0 +1,4 @@
+import { bun } from './launchers/bun.js';
+import { runtimeScenarios } from './scenarios.js';
+
+runtimeScenarios(bun);

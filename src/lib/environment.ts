@@ -33,7 +33,9 @@ export function envDefault(option: keyof typeof ENV_DEFAULTS): string | undefine
  */
 export function missingOptionHint(option: keyof typeof ENV_DEFAULTS): string {
 	const proc = (globalThis as { process?: ProcessLike }).process;
-	if (proc?.env && typeof proc.env === 'object') return `or set ${ENV_DEFAULTS[option]}`;
+	// workerd without nodejs_compat still has a `process` whose `env` is an empty object that the Worker's
+	// variables never reach: an empty environment is no environment.
+	if (proc?.env && typeof proc.env === 'object' && Object.keys(proc.env).length > 0) return `or set ${ENV_DEFAULTS[option]}`;
 	return `this runtime has no process.env, so ${ENV_DEFAULTS[option]} cannot be read: pass options.${option} explicitly (e.g. from event.platform.env or $env/dynamic/private)`;
 }
 

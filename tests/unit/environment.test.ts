@@ -40,7 +40,7 @@ describe('AUTH_SECRET and ORIGIN, read the same way by every entry point', () =>
 		expect(() => createHandoffHandler({ ...base, clientId: 'with-origin-handoff' })).not.toThrow();
 	});
 
-	it('without process.env (a Worker without nodejs_compat) the error says to pass the option, not to set the variable it cannot read', () => {
+	it('without process.env, or with workerd\'s empty one (a Worker without nodejs_compat), the error says to pass the option, not to set the variable it cannot read', () => {
 		vi.stubGlobal('process', undefined);
 		let thrown: unknown;
 		try {
@@ -52,6 +52,16 @@ describe('AUTH_SECRET and ORIGIN, read the same way by every entry point', () =>
 		expect(thrown).toBeInstanceOf(TypeError);
 		expect((thrown as Error).message).toMatch(/options\.secret is required in production \(this runtime has no process\.env, so AUTH_SECRET cannot be read: pass options\.secret explicitly/);
 		expect((thrown as Error).message).not.toMatch(/or set AUTH_SECRET/);
+		// workerd without nodejs_compat: a `process` with an empty `env` the Worker's variables never reach.
+		vi.stubGlobal('process', { env: {} });
+		thrown = undefined;
+		try {
+			createAuthHandle({ ...base, clientId: 'empty-process-env', origin: 'https://app.example' });
+		} catch (error) {
+			thrown = error;
+		}
+		vi.unstubAllGlobals();
+		expect((thrown as Error).message).toMatch(/this runtime has no process\.env, so AUTH_SECRET cannot be read: pass options\.secret explicitly/);
 		// Control: with process.env the same call names the variable.
 		vi.stubEnv('AUTH_SECRET', '');
 		expect(() => createAuthHandle({ ...base, clientId: 'with-process', origin: 'https://app.example' })).toThrow(/or set AUTH_SECRET/);

@@ -2,7 +2,10 @@
 // the Web-API-only compile of the package, then the unit, store-contract and integration suites
 // (vitest, against a real Redis and PostgreSQL — the machine's on loopback, or throwaway ones the
 // vitest global set-up starts and stops, tests/support/services.ts — and production builds of the demo),
-// then the browser end-to-end suite (Playwright + Debian's Chromium) and the packed-package test.
+// then the browser end-to-end suite (Playwright + Debian's Chromium), the packed-package test and the
+// runtimes test (the packed package on Node 20 and 22, Bun, Deno and workerd, all from the npm registry:
+// tests/runtimes/; in CI — CI=true or SSO_RUNTIMES_REQUIRED=1 — a runtime that cannot be installed fails
+// the run, elsewhere its tests are skipped with the reason).
 // Ends with one "N passed, N failed" line summed over every runner.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -54,7 +57,8 @@ const steps = [
 	() => run('svelte-kit sync', node, ['node_modules/@sveltejs/kit/svelte-kit.js', 'sync']),
 	() => run('package compiles with Web APIs only (tsc, no Node types)', node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json']),
 	vitest('vitest: unit, stores, integration', 'vitest.json'),
-	vitest('vitest: the packed package installed into a fresh app', 'vitest-package.json', '--config', 'tests/package/vitest.config.ts')
+	vitest('vitest: the packed package installed into a fresh app', 'vitest-package.json', '--config', 'tests/package/vitest.config.ts'),
+	vitest('vitest: runtimes (Node 20, Node 22, Bun, Deno, workerd)', 'vitest-runtimes.json', '--config', 'tests/runtimes/vitest.config.ts')
 ];
 if (existsSync('e2e/playwright.config.ts')) {
 	steps.push(() => {

@@ -183,4 +183,47 @@ export function runtimeScenarios(launcher: RuntimeLauncher): void {
 			expect(body).toMatchObject({ isAuthenticated: true, user: { id: 'olga' }, session: { source: 'handoff' } });
 		});
 	});
+
+	// The package's fallbacks, AUTH_SECRET and ORIGIN, read from process.env: the same app with
+	// RT_IMPLICIT_ENV=1 gives neither option. Where process.env has them it runs as before; on workerd
+	// without nodejs_compat it cannot start, and the error must say to pass the options, not to set
+	// variables the Worker already has.
+	describe(`sveltekit-sso on ${launcher.title}, without secret and origin passed`, () => {
+		let idp: DevIdp;
+		let app: RunningApp;
+		let env: AppEnv;
+		beforeAll(async () => {
+			const port = await freePort();
+			const origin = `http://127.0.0.1:${port}`;
+			idp = await startDevIdp({ port: 0, appOrigin: origin });
+			env = { ORIGIN: origin, AUTH_SECRET: randomBytes(32).toString('base64url'), RT_ISSUER: idp.issuer, RT_CLIENT_SECRET: DEMO_CLIENT_SECRET, RT_IMPLICIT_ENV: '1' };
+			app = await launcher.start(prepared, port, env);
+		});
+		afterAll(async () => {
+			await app?.stop();
+			await idp?.stop();
+		});
+
+		if (launcher.expected.name === 'workerd') {
+			it('answers 500 and says to pass options.secret, because this runtime has no process.env (not "set AUTH_SECRET")', async () => {
+				const res = await fetch(`${app.url}/api/whoami`, { redirect: 'manual' });
+				expect(res.status).toBe(500);
+				await until(() => /options\.secret/.test(app.output()), 'the startup error in the log');
+				const log = app.output();
+				expect(log).toMatch(/no process\.env[^\n]*pass options\.secret explicitly/);
+				expect(log).not.toMatch(/or set AUTH_SECRET|or set ORIGIN/);
+			});
+		} else {
+			it('reads AUTH_SECRET and ORIGIN from process.env: a minted session is seen and sign-in redirects with the ORIGIN', async () => {
+				const testing = (await import(join(prepared.app, 'node_modules', 'sveltekit-sso', 'dist', 'testing', 'index.js'))) as typeof import('../../src/lib/testing/index.js');
+				const { cookieHeader } = await testing.mintSessionCookie({ secret: env.AUTH_SECRET, user: { id: 'implicit' }, url: app.url });
+				const res = await fetch(`${app.url}/api/whoami`, { headers: { cookie: cookieHeader } });
+				expect(res.status, app.output()).toBe(200);
+				expect(await res.json()).toMatchObject({ isAuthenticated: true, user: { id: 'implicit' } });
+				const login = await fetch(`${app.url}/auth/login`, { redirect: 'manual' });
+				expect(login.status).toBe(303);
+				expect(new URL(login.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${env.ORIGIN}/auth/callback`);
+			});
+		}
+	});
 }

@@ -1,4 +1,4 @@
-// The runtimes app (tests/runtimes/README.md): one source, two builds. RT_ADAPTER=node builds with
+// The runtimes app (README "What each runtime needs"; tests/runtimes/scenarios.ts): one source, two builds. RT_ADAPTER=node builds with
 // adapter-node into build/ (run by Node 20, Node 22, Bun and Deno); RT_ADAPTER=cloudflare builds with
 // adapter-cloudflare into .svelte-kit-cf/cloudflare (run by workerd under `wrangler dev`).
 const cloudflare = process.env.RT_ADAPTER === 'cloudflare';

@@ -12,9 +12,6 @@ const shared = {
 	clientSecret: env.RT_CLIENT_SECRET,
 	// The dev identity provider speaks http on 127.0.0.1.
 	allowInsecureRequests: true,
-	// Access tokens live 2 s in these runs; a short grace window keeps the refresh prompt.
-	refreshGraceMs: 300,
-	sessionCheckIntervalMs: 0,
 	onError: (info) => console.error(`[runtimes-app] ${info.phase}: ${info.code}: ${info.message}`),
 	...(env.RT_IMPLICIT_ENV === '1' ? {} : { secret: env.AUTH_SECRET, origin: env.ORIGIN })
 };

@@ -214,7 +214,7 @@ export function runtimeScenarios(launcher: RuntimeLauncher): void {
 				expect(log).not.toMatch(/or set AUTH_SECRET|or set ORIGIN/);
 			});
 		} else {
-			it('reads AUTH_SECRET and ORIGIN from process.env: a minted session is seen and sign-in redirects with the ORIGIN', async () => {
+			it('reads AUTH_SECRET and ORIGIN from process.env: a minted session is seen, sign-in and app-initiated handoffs redirect with the ORIGIN', async () => {
 				const testing = (await import(join(prepared.app, 'node_modules', 'sveltekit-sso', 'dist', 'testing', 'index.js'))) as typeof import('../../src/lib/testing/index.js');
 				const { cookieHeader } = await testing.mintSessionCookie({ secret: env.AUTH_SECRET, user: { id: 'implicit' }, url: app.url });
 				const res = await fetch(`${app.url}/api/whoami`, { headers: { cookie: cookieHeader } });
@@ -223,6 +223,10 @@ export function runtimeScenarios(launcher: RuntimeLauncher): void {
 				const login = await fetch(`${app.url}/auth/login`, { redirect: 'manual' });
 				expect(login.status).toBe(303);
 				expect(new URL(login.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${env.ORIGIN}/auth/callback`);
+				// createHandoffHandler reads ORIGIN as createAuthHandle does: app-initiated handoffs are on.
+				const handoff = await fetch(`${app.url}/auth/handoff?returnTo=%2F`, { redirect: 'manual' });
+				expect(handoff.status, app.output()).toBe(303);
+				expect(new URL(handoff.headers.get('location')!).searchParams.get('redirect_uri')).toBe(`${env.ORIGIN}/auth/handoff/callback`);
 			});
 		}
 	});

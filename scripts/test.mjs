@@ -8,7 +8,8 @@
 // the run, elsewhere its tests are skipped with the reason).
 // Ends with one "N passed, N failed" line summed over every runner.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const results = 'test-results';
 rmSync(results, { recursive: true, force: true });
@@ -57,6 +58,15 @@ const steps = [
 	() => run('svelte-kit sync', node, ['node_modules/@sveltejs/kit/svelte-kit.js', 'sync']),
 	() => run('package compiles with Web APIs only (tsc, no Node types)', node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.lib.json']),
 	vitest('vitest: unit, stores, integration', 'vitest.json'),
+	() => {
+		// One tarball for both tests of the packed package (tests/package/fresh-app.ts packInto).
+		const dir = join(process.cwd(), results, 'pack');
+		mkdirSync(dir, { recursive: true });
+		const ok = run('npm pack (the tarball the package and runtimes tests install)', 'npm', ['pack', '--pack-destination', dir, '--loglevel', 'warn']);
+		const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+		if (ok && tgz) process.env.SSO_PACKED_TARBALL = join(dir, tgz);
+		return ok && tgz !== undefined;
+	},
 	vitest('vitest: the packed package installed into a fresh app', 'vitest-package.json', '--config', 'tests/package/vitest.config.ts'),
 	vitest('vitest: runtimes (Node 20, Node 22, Bun, Deno, workerd)', 'vitest-runtimes.json', '--config', 'tests/runtimes/vitest.config.ts')
 ];

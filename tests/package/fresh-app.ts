@@ -2,8 +2,8 @@
 // offline templates) that installs it as an ordinary dependency. Everything lives under tests/.tmp/
 // (git-ignored); npm's own cache is the only thing read or written outside it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedExampleFiles } from './seed-example.js';
 
@@ -49,6 +49,19 @@ export function run(
 	});
 }
 
+/**
+ * `npm pack` into `dir`, or a copy of the tarball `npm test` packed once for this test and the runtimes
+ * test (SSO_PACKED_TARBALL, scripts/test.mjs): the same artifact, packed once.
+ */
+export async function packInto(dir: string): Promise<StepResult> {
+	const shared = process.env.SSO_PACKED_TARBALL;
+	if (shared) {
+		copyFileSync(shared, join(dir, basename(shared)));
+		return { code: 0, output: `copied ${shared}`, ms: 0 };
+	}
+	return run('npm', ['pack', '--pack-destination', dir, '--loglevel', 'warn'], { cwd: ROOT });
+}
+
 export interface PackedPackage {
 	/** Absolute path of the .tgz */
 	tarball: string;
@@ -72,7 +85,7 @@ export interface PackedPackage {
  */
 export async function packPackage(work: string, timings: Record<string, number>): Promise<PackedPackage> {
 	mkdirSync(work, { recursive: true });
-	const pack = await run('npm', ['pack', '--pack-destination', work, '--loglevel', 'warn'], { cwd: ROOT });
+	const pack = await packInto(work);
 	timings.pack = pack.ms;
 	const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
 	if (!tgz) throw new Error(`npm pack wrote no tarball into ${work}:\n${pack.output}`);

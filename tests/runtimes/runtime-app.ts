@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ensureNode22, NODE22, NODE22_BIN } from '../../scripts/node22.mjs';
-import { ROOT, run } from '../package/fresh-app.js';
+import { packInto, ROOT, run } from '../package/fresh-app.js';
 
 /** The runtimes CI proves, by the name each test file uses. */
 export type RuntimeName = 'node20' | 'node22' | 'bun' | 'deno' | 'workerd';
@@ -94,7 +94,7 @@ export async function prepareRuntimes(): Promise<PreparedRuntimes> {
 	const packed = await step(prepared, 'pack', ALL, async () => {
 		rmSync(tarball, { recursive: true, force: true });
 		mkdirSync(tarball, { recursive: true });
-		await run('npm', ['pack', '--pack-destination', tarball, '--loglevel', 'warn'], { cwd: ROOT });
+		await packInto(tarball);
 	});
 	if (!packed) return prepared;
 

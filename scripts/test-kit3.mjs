@@ -89,7 +89,8 @@ function copyTree(from) {
 	if (!existsSync(source)) return;
 	cpSync(source, join(WORK, from), {
 		recursive: true,
-		filter: (path) => !SKIP.has(path.split(/[/\\]/).pop()) && !relative(ROOT, path).startsWith('tests/package')
+		// tests/package and tests/runtimes install their own apps (Kit 2) from the registry: not part of this run.
+		filter: (path) => !SKIP.has(path.split(/[/\\]/).pop()) && !/^tests\/(package|runtimes)(\/|$)/.test(relative(ROOT, path))
 	});
 }
 

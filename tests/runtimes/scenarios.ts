@@ -106,7 +106,7 @@ export function runtimeScenarios(launcher: RuntimeLauncher): void {
 			const token = await idp.mintHandoff({ sub: 'ida', clientId: DEMO_CLIENT_ID, state });
 			const res = await get(`/?handoff_token=${encodeURIComponent(token)}&state=${encodeURIComponent(state)}`);
 			expect(res.status, app.output()).toBe(303);
-			expect(res.headers.get('location')).toBe('/');
+			expect(res.headers.get('location'), app.output()).toBe('/');
 			const cookie = res.headers
 				.getSetCookie()
 				.filter((line) => !/Max-Age=0/i.test(line))
@@ -128,7 +128,7 @@ export function runtimeScenarios(launcher: RuntimeLauncher): void {
 			expect(new URL(callbackUrl).pathname).toBe('/auth/callback');
 			const callback = await fetchWithJar(browser, callbackUrl);
 			expect(callback.status, app.output()).toBe(303);
-			expect(callback.headers.get('location')).toBe('/api/whoami');
+			expect(callback.headers.get('location'), app.output()).toBe('/api/whoami');
 			expect(idp.counters.tokenGrants).toEqual({ authorization_code: 1 });
 			const { body } = await whoami(browser);
 			expect(body).toMatchObject({ isAuthenticated: true, user: { id: 'olga', name: 'Olga' }, session: { source: 'oidc' } });
@@ -177,7 +177,7 @@ export function runtimeScenarios(launcher: RuntimeLauncher): void {
 			expect(callback.searchParams.get('handoff_token')).toBeTruthy();
 			const done = await fetchWithJar(browser, callback.href);
 			expect(done.status, app.output()).toBe(303);
-			expect(done.headers.get('location')).toBe('/api/whoami');
+			expect(done.headers.get('location'), app.output()).toBe('/api/whoami');
 			expect(idp.counters).toMatchObject({ handoffAuthorizations: 1, handoffsMinted: 1, verifyCalls: 1, verifySuccesses: 1 });
 			const { body } = await whoami(browser);
 			expect(body).toMatchObject({ isAuthenticated: true, user: { id: 'olga' }, session: { source: 'handoff' } });

@@ -16,7 +16,8 @@ export const workerd: RuntimeLauncher = {
 		const args = [prepared.binaries.workerd, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--log-level', 'warn', ...vars];
 		return startServer(NODE22, args, {
 			cwd: prepared.app,
-			env: { PATH: process.env.PATH, HOME: process.env.HOME, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+			// No calls out: no metrics, and no fetch of the `Request.cf` placeholder from workers.cloudflare.com.
+			env: { PATH: process.env.PATH, HOME: process.env.HOME, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true', NO_COLOR: '1' },
 			url: `http://127.0.0.1:${port}`,
 			timeoutMs: 90_000
 		});

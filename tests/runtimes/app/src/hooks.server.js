@@ -12,7 +12,8 @@ const shared = {
 	clientSecret: env.RT_CLIENT_SECRET,
 	// The dev identity provider speaks http on 127.0.0.1.
 	allowInsecureRequests: true,
-	onError: (info) => console.error(`[runtimes-app] ${info.phase}: ${info.code}: ${info.message}`),
+	// The cause is what tells a runtime's own refusal apart (workerd: `Illegal invocation`).
+	onError: (info) => console.error(`[runtimes-app] ${info.phase}: ${info.code}: ${info.message}`, info.cause ?? ''),
 	...(env.RT_IMPLICIT_ENV === '1' ? {} : { secret: env.AUTH_SECRET, origin: env.ORIGIN })
 };
 

@@ -62,6 +62,17 @@ describe('AUTH_SECRET and ORIGIN, read the same way by every entry point', () =>
 		}
 		vi.unstubAllGlobals();
 		expect((thrown as Error).message).toMatch(/this runtime has no process\.env, so AUTH_SECRET cannot be read: pass options\.secret explicitly/);
+		// With the secret passed, the origin's error (a workerd app that set ORIGIN as a binding) says the same.
+		vi.stubGlobal('process', { env: {} });
+		thrown = undefined;
+		try {
+			createAuthHandle({ ...base, clientId: 'empty-process-env-origin', secret: TEST_SECRET });
+		} catch (error) {
+			thrown = error;
+		}
+		vi.unstubAllGlobals();
+		expect((thrown as Error).message).toMatch(/options\.origin is required in production .*this runtime has no process\.env, so ORIGIN cannot be read: pass options\.origin explicitly/);
+		expect((thrown as Error).message).not.toMatch(/or set ORIGIN/);
 		// Control: with process.env the same call names the variable.
 		vi.stubEnv('AUTH_SECRET', '');
 		expect(() => createAuthHandle({ ...base, clientId: 'with-process', origin: 'https://app.example' })).toThrow(/or set AUTH_SECRET/);

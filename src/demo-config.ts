@@ -27,27 +27,55 @@ export const verifyProtocol = (process.env.SSO_VERIFY_PROTOCOL || undefined) as 
 /**
  * Where refresh-token families live: in memory (one instance), Redis when SSO_FAMILY_STORE=redis
  * (SSO_REDIS_URL, SSO_REDIS_PREFIX) or PostgreSQL when SSO_FAMILY_STORE=postgres (SSO_DATABASE_URL,
- * SSO_PG_TABLE), which several instances of the app share.
+ * SSO_PG_TABLE), which several instances of the app share. SSO_REDIS_CLUSTER_NODES (`host:port,…`)
+ * makes it a Redis Cluster instead of SSO_REDIS_URL; SSO_REDIS_CLIENT=node-redis uses node-redis
+ * (`createCluster` / `createClient`) instead of ioredis (`Cluster` / `Redis`).
  */
 export async function familyStore() {
 	if (process.env.SSO_FAMILY_STORE === 'postgres') return postgresFamilyStore();
 	if (process.env.SSO_FAMILY_STORE !== 'redis') return undefined;
+	const { RedisRefreshTokenFamilyStore } = await import('./lib/redis/index.js');
+	const client = process.env.SSO_REDIS_CLIENT === 'node-redis' ? await nodeRedisClient() : await ioredisClient();
+	return new RedisRefreshTokenFamilyStore({ client, keyPrefix: env('SSO_REDIS_PREFIX', 'sso:') });
+}
+
+const clusterNodes = () =>
+	process.env.SSO_REDIS_CLUSTER_NODES?.split(',').map((node) => {
+		const at = node.lastIndexOf(':');
+		return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+	});
+
+// Both clients are configured to fail fast while Redis (or the master of a key's slot) is down, as the
+// stores' TSDoc asks; their failures reach the SDK as store errors (`unavailable`, fail closed), so the
+// error events are silenced. adapter-node's graceful shutdown closes them: an open connection would
+// keep the process alive.
+async function ioredisClient() {
 	// Loaded at run time from node_modules, not bundled: only this opt-in needs it.
 	const ioredis = process.env.SSO_REDIS_MODULE ?? 'ioredis';
-	const { Redis } = (await import(/* @vite-ignore */ ioredis)) as typeof import('ioredis');
-	const { RedisRefreshTokenFamilyStore } = await import('./lib/redis/index.js');
-	const client = new Redis(env('SSO_REDIS_URL', 'redis://127.0.0.1:6379'), {
-		lazyConnect: true,
-		maxRetriesPerRequest: 1,
-		enableOfflineQueue: false,
-		commandTimeout: 2_000
-	});
-	// Failures reach the SDK as store errors (`unavailable`, fail closed); no unhandled-event noise.
+	const { Redis, Cluster } = (await import(/* @vite-ignore */ ioredis)) as typeof import('ioredis');
+	const redisOptions = { maxRetriesPerRequest: 1, commandTimeout: 2_000 };
+	const nodes = clusterNodes();
+	const client = nodes
+		? new Cluster(nodes, { lazyConnect: true, enableOfflineQueue: false, redisOptions })
+		: new Redis(env('SSO_REDIS_URL', 'redis://127.0.0.1:6379'), { lazyConnect: true, enableOfflineQueue: false, ...redisOptions });
 	client.on('error', () => {});
 	await client.connect();
-	// adapter-node's graceful shutdown: an open Redis connection would keep the process alive.
 	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => client.disconnect());
-	return new RedisRefreshTokenFamilyStore({ client, keyPrefix: env('SSO_REDIS_PREFIX', 'sso:') });
+	return client;
+}
+
+async function nodeRedisClient() {
+	const nodeRedis = 'redis';
+	const { createClient, createCluster } = (await import(/* @vite-ignore */ nodeRedis)) as typeof import('redis');
+	const socket = { connectTimeout: 2_000 };
+	const nodes = clusterNodes();
+	const client = nodes
+		? createCluster({ rootNodes: nodes.map((node) => ({ socket: node })), defaults: { disableOfflineQueue: true, socket } })
+		: createClient({ url: env('SSO_REDIS_URL', 'redis://127.0.0.1:6379'), disableOfflineQueue: true, socket });
+	client.on('error', () => {});
+	await client.connect();
+	(process as NodeJS.EventEmitter).once('sveltekit:shutdown', () => client.destroy());
+	return client;
 }
 
 async function postgresFamilyStore() {

@@ -6,7 +6,9 @@ import { BackendFailure } from '../stores/backend-failure.js';
  * The part of an [ioredis](https://github.com/redis/ioredis) client (`Redis` or `Cluster`) the stores
  * call. Create it for fast failure: `new Redis({ maxRetriesPerRequest: 1, enableOfflineQueue: false,
  * commandTimeout: 2_000 })` — with ioredis' defaults a command waits through 20 reconnection attempts
- * while Redis is down, and a sign-in hangs with it.
+ * while Redis is down, and a sign-in hangs with it. A `Cluster` takes the same settings per node:
+ * `new Cluster(nodes, { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 1,
+ * commandTimeout: 2_000 } })`.
  */
 export interface IoRedisClientLike {
 	get(key: string): Promise<string | null>;
@@ -21,7 +23,9 @@ export interface IoRedisClientLike {
  * The part of a [node-redis](https://github.com/redis/node-redis) v4, v5 or v6 client (`createClient`
  * or `createCluster`, connected) the stores call. Create it for fast failure: `createClient({
  * disableOfflineQueue: true, socket: { connectTimeout: 2_000 } })` — by default commands queue while
- * the connection is down and a sign-in waits for Redis to come back.
+ * the connection is down and a sign-in waits for Redis to come back. A cluster takes them as
+ * `defaults`: `createCluster({ rootNodes, defaults: { disableOfflineQueue: true, socket: {
+ * connectTimeout: 2_000 } } })`.
  */
 export interface NodeRedisClientLike {
 	get(key: string): Promise<unknown>;
@@ -45,7 +49,12 @@ export interface RedisCommands {
 	/** SET with a millisecond TTL; with `onlyIfAbsent` it is SET NX and answers false when the key exists. */
 	setPx(key: string, value: string, ttlMs: number, onlyIfAbsent: boolean): Promise<boolean>;
 	del(key: string): Promise<void>;
-	/** EVAL of a script over exactly one key (Redis Cluster routes it by that key). */
+	/**
+	 * EVAL of a script over exactly one key, passed as KEYS[1]: Redis Cluster runs a script on the
+	 * master of its declared keys' slot, so a key passed any other way (in ARGV, or built inside the
+	 * script) works on one Redis and fails on a cluster. A future script over two keys must declare
+	 * both and give them one hash tag (`…{familyId}…`) so that they share a slot (docs/CONTRACTS.md).
+	 */
 	evalOnKey(script: string, key: string, args: string[]): Promise<unknown>;
 }
 

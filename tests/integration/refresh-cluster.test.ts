@@ -94,11 +94,11 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 
 		// The refresh leases the family, then stalls at the IdP's token endpoint; the master dies meanwhile,
 		// and the IdP rotates the refresh token that the app can no longer record.
-		stack.tokenGate.delayMs = 1_500;
+		// The stall (3 s) is shorter than the app's token timeout (5 s), so the IdP does answer.
+		stack.tokenGate.delayMs = 3_000;
 		const pending = whoamiAt(stack.app, cookie);
 		try {
-			await until(() => stack.tokenGate.hits > 0, 'the refresh to reach the IdP');
-			expect((await stored(familyId)).family.lease).not.toBeNull();
+			await until(() => stack.tokenGate.hits > 0, 'the refresh to reach the IdP', { intervalMs: 5 });
 			await cluster.kill(master);
 		} finally {
 			delete stack.tokenGate.delayMs;
@@ -133,9 +133,11 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 		// The same master, on the same port and folder.
 		await cluster.restart(master);
 		await cluster.untilOk();
-		// Nothing corrupt and nothing half-written: the family is as the lease left it, generation 0.
+		// Nothing corrupt and nothing half-written: the family is as the lease left it (leased before the
+		// token request, as R1 wants), generation 0.
 		const after = await stored(familyId);
 		expect(after.family).toMatchObject({ generation: 0, revokedAtMs: null });
+		expect(after.family.lease).not.toBeNull();
 		expect(after.raw).not.toContain(record.tokens!.refreshToken!);
 
 		// The tokens the IdP issued were never recorded, so the session cannot go on: once the clients

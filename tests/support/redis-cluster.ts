@@ -42,8 +42,6 @@ export interface RedisCluster {
 	untilFail(): Promise<void>;
 	/** Runs `command` on one master (a fresh connection), e.g. `['CLUSTER', 'INFO']`. */
 	command(node: ClusterNode, ...command: (string | number)[]): Promise<unknown>;
-	/** Deletes every key matching `pattern` on every running master (SCAN is per node in a cluster). */
-	deleteKeys(pattern: string): Promise<number>;
 	/** Stops every master and removes the folders. */
 	stop(): Promise<void>;
 }
@@ -154,19 +152,6 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
 		untilOk: () => until(() => stateIs('ok'), 'the Redis Cluster to report cluster_state:ok', { timeoutMs: 30_000, intervalMs: 100 }),
 		untilFail: () => until(() => stateIs('fail'), 'the Redis Cluster to report cluster_state:fail', { timeoutMs: 30_000, intervalMs: 100 }),
 		command,
-		async deleteKeys(pattern) {
-			let deleted = 0;
-			for (const master of masters.filter((m) => m.running)) {
-				let cursor = '0';
-				do {
-					const [next, keys] = (await command(master, 'SCAN', cursor, 'MATCH', pattern, 'COUNT', 1_000)) as [string, string[]];
-					cursor = next;
-					// One DEL per key: keys of different slots may not share a command on a cluster node.
-					for (const key of keys) deleted += Number(await command(master, 'DEL', key));
-				} while (cursor !== '0');
-			}
-			return deleted;
-		},
 		async stop() {
 			process.off('exit', killAll);
 			for (const master of masters) {

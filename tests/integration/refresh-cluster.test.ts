@@ -8,8 +8,8 @@ import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.j
 
 // R1 and R6 on a Redis Cluster: two processes of the demo behind one origin share a family store on a
 // three-master cluster of this file's own (tests/support/redis-cluster.ts), instance A through ioredis'
-// `Cluster`, instance B through node-redis' `createCluster`. Then the master that holds one session's
-// family is killed while that session's refresh is at the IdP, and started again.
+// `Cluster`, instance B through node-redis' `createCluster`. Then, for a refresh on each instance, the
+// master that holds the session's family is killed while the refresh is at the IdP, and started again.
 const TTL_S = 2;
 const prefix = `sso-test:cluster:${randomUUID()}:`;
 let cluster: RedisCluster;
@@ -77,7 +77,11 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 		expect((await stored(record.family!.id)).family.generation).toBe(1);
 	});
 
-	it("the family's master killed mid-refresh: fails closed on both instances (no session, no token request, store_unavailable for a new sign-in), keeps every acknowledged write, and recovers once it is back, without an app restart", async () => {
+	it.each([
+		['ioredis Cluster', () => [stack.app, instanceB] as const],
+		['node-redis createCluster', () => [instanceB, stack.app] as const]
+	])("the family's master killed mid-refresh on the %s instance: fails closed on both instances (no session, no token request, store_unavailable for a new sign-in), keeps every acknowledged write, and recovers once it is back, without an app restart", async (_client, instances) => {
+		const [holder, other] = instances();
 		// A bystander session, refreshed once it is over, proves the store kept what it acknowledged.
 		const bystanderJar = new BrowserCookieJar();
 		await signIn(stack, bystanderJar, { login: 'oscar' });
@@ -95,10 +99,11 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 		// The refresh leases the family, then stalls at the IdP's token endpoint; the master dies meanwhile,
 		// and the IdP rotates the refresh token that the app can no longer record.
 		// The stall (3 s) is shorter than the app's token timeout (5 s), so the IdP does answer.
+		const hits = stack.tokenGate.hits;
 		stack.tokenGate.delayMs = 3_000;
-		const pending = whoamiAt(stack.app, cookie);
+		const pending = whoamiAt(holder, cookie);
 		try {
-			await until(() => stack.tokenGate.hits > 0, 'the refresh to reach the IdP', { intervalMs: 5 });
+			await until(() => stack.tokenGate.hits > hits, 'the refresh to reach the IdP', { intervalMs: 5 });
 			await cluster.kill(master);
 		} finally {
 			delete stack.tokenGate.delayMs;
@@ -109,10 +114,10 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 		expect(midRefresh.response.headers.getSetCookie()).toEqual([]);
 		expect(tokenCalls(stack, 'refresh_token')).toBe(1);
 		// Nothing on the console: no stack trace, no token (the demo sets no logger; production stays quiet).
-		expect(stack.app.output()).not.toMatch(/Error|refresh_token|store_unavailable/);
+		for (const app of [holder, other]) expect(app.output()).not.toMatch(/Error|refresh_token|store_unavailable/);
 
 		// While the master is down: signed out on both instances, cookie kept, no token request.
-		for (const app of [stack.app, instanceB, stack.app, instanceB]) {
+		for (const app of [holder, other, holder, other]) {
 			const during = await whoamiAt(app, cookie);
 			expect(during.status).toBe(200);
 			expect(during.body.isAuthenticated).toBe(false);
@@ -125,7 +130,7 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 		await cluster.untilFail();
 		const state = `idp-state-${randomUUID()}`;
 		const handoffToken = await stack.idp.mintHandoff({ sub: 'hugo', clientId: stack.clientId, state });
-		const handoff = await get(`${instanceB.url}/dashboard?handoff_token=${encodeURIComponent(handoffToken)}&state=${state}`);
+		const handoff = await get(`${other.url}/dashboard?handoff_token=${encodeURIComponent(handoffToken)}&state=${state}`);
 		expect(handoff.status).toBe(303);
 		expect(handoff.headers.get('location')).toBe('/login?error=store_unavailable');
 		expect(cookiesSet(handoff)).toEqual([]);
@@ -147,7 +152,7 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 		let ended: Awaited<ReturnType<typeof whoamiAt>> | undefined;
 		await until(
 			async () => {
-				const answer = await whoamiAt(stack.app, cookie);
+				const answer = await whoamiAt(holder, cookie);
 				const setCookies = answer.response.headers.getSetCookie();
 				for (const header of setCookies) expect(header).toMatch(/Max-Age=0/);
 				expect(answer.body.hasAccessToken).toBe(false);
@@ -164,23 +169,23 @@ describe('refresh across two instances sharing a family store on a Redis Cluster
 
 		// The bystander's family survived the kill (append-only): it refreshes once, on the other instance.
 		stack.idp.resetCounters();
-		const refreshed = await whoamiAt(instanceB, bystander);
+		const refreshed = await whoamiAt(other, bystander);
 		expect(refreshed.body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
 		expect(tokenCalls(stack, 'refresh_token')).toBe(1);
 		expect((await openSession(mergeCookies(bystander, refreshed.response)))?.family?.generation).toBe(1);
 
-		// And a new sign-in works on the same running instances, with a handoff on instance B too.
+		// And a new sign-in works on the same running instances, with a handoff too.
 		const again = new BrowserCookieJar();
 		await signIn(stack, again, { login: 'nina' });
 		const fresh = sessionCookieHeader(stack, again);
 		await untilAccessTokenExpired(fresh);
 		stack.idp.resetCounters();
-		expect((await whoamiAt(instanceB, fresh)).body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
+		expect((await whoamiAt(other, fresh)).body).toMatchObject({ isAuthenticated: true, hasAccessToken: true });
 		expect(tokenCalls(stack, 'refresh_token')).toBe(1);
 		const secondState = `idp-state-${randomUUID()}`;
 		const secondToken = await stack.idp.mintHandoff({ sub: 'hugo', clientId: stack.clientId, state: secondState });
-		const signedIn = await get(`${instanceB.url}/dashboard?handoff_token=${encodeURIComponent(secondToken)}&state=${secondState}`);
+		const signedIn = await get(`${other.url}/dashboard?handoff_token=${encodeURIComponent(secondToken)}&state=${secondState}`);
 		expect(signedIn.headers.get('location')).toBe('/dashboard');
-		expect((await whoamiAt(instanceB, cookieHeaderFrom(signedIn))).body.isAuthenticated).toBe(true);
+		expect((await whoamiAt(other, cookieHeaderFrom(signedIn))).body.isAuthenticated).toBe(true);
 	});
 });

@@ -60,18 +60,24 @@ for (const [clientName, client] of clients) {
 	);
 }
 
+/** Registers one family on each master (ids drawn until every master has one), by master port. */
+async function familiesOnEveryMaster(store: RedisRefreshTokenFamilyStore): Promise<Map<number, RefreshTokenFamily>> {
+	const byMaster = new Map<number, RefreshTokenFamily>();
+	for (let i = 0; i < 200 && byMaster.size < 3; i++) {
+		const f = sampleFamily(Date.now(), {}, 600_000);
+		const master = await cluster.masterOf(`${prefix}rtf:${f.familyId}`);
+		if (byMaster.has(master.port)) continue;
+		await store.registerFamily(f);
+		byMaster.set(master.port, f);
+	}
+	expect(byMaster.size).toBe(3);
+	return byMaster;
+}
+
 describe.each(clients)('Redis stores on a three-master cluster over %s', (_name, client) => {
 	it('keeps families on every master and updates each one where it lives', async () => {
 		const store = new RedisRefreshTokenFamilyStore({ client: client(), keyPrefix: prefix });
-		const byMaster = new Map<number, RefreshTokenFamily>();
-		for (let i = 0; i < 200 && byMaster.size < 3; i++) {
-			const f = sampleFamily(Date.now());
-			const master = await cluster.masterOf(`${prefix}rtf:${f.familyId}`);
-			if (byMaster.has(master.port)) continue;
-			await store.registerFamily(f);
-			byMaster.set(master.port, f);
-		}
-		expect(byMaster.size).toBe(3);
+		const byMaster = await familiesOnEveryMaster(store);
 		for (const [port, f] of byMaster) {
 			// The key is on that master and nowhere else: the client routed the write by its slot.
 			for (const node of cluster.nodes) {
@@ -134,5 +140,33 @@ describe.each(clients)('Redis stores on a three-master cluster over %s', (_name,
 			family: { generation: 1 }
 		});
 		expect(await handoff.getAndDelete(stateId)).toEqual({ returnTo: `/${SECRET}` });
+	});
+
+	it('with cluster-require-full-coverage no, keeps serving the families on the other masters while one master is down', async () => {
+		await cluster.untilOk();
+		const store = new RedisRefreshTokenFamilyStore({ client: client(), keyPrefix: prefix });
+		const byMaster = await eventually(() => familiesOnEveryMaster(store));
+		const [victim, ...others] = cluster.nodes as ClusterNode[];
+		const lost = byMaster.get(victim!.port)!;
+		await cluster.configure('cluster-require-full-coverage', 'no');
+		try {
+			await cluster.kill(victim!);
+			expect(await failsFastShared(() => store.findFamily(lost.familyId), [lost.familyId], 2_500)).toMatchObject({ reason: 'unavailable' });
+			// Right after the kill, and again once the other masters have flagged it failed.
+			for (const flagged of [false, true]) {
+				if (flagged) await cluster.untilMarkedFailed(victim!);
+				for (const node of others) {
+					const f = byMaster.get(node.port)!;
+					const result = await store.updateFamily(f.familyId, (current) => ({ ...current, generation: current.generation + 1 }));
+					expect(result).toMatchObject({ outcome: 'committed', family: { generation: flagged ? 2 : 1 } });
+				}
+			}
+			expect(await failsFastShared(() => store.findFamily(lost.familyId), [lost.familyId], 2_500)).toMatchObject({ reason: 'unavailable' });
+		} finally {
+			if (!victim!.running) await cluster.restart(victim!);
+			await cluster.configure('cluster-require-full-coverage', 'yes');
+			await cluster.untilOk();
+		}
+		expect(await eventually(() => store.findFamily(lost.familyId))).toEqual(lost);
 	});
 });

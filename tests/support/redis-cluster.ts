@@ -40,6 +40,10 @@ export interface RedisCluster {
 	untilOk(): Promise<void>;
 	/** Resolves when the masters still running report `cluster_state:fail`. */
 	untilFail(): Promise<void>;
+	/** Resolves when every other running master flags `node` as failed in CLUSTER NODES. */
+	untilMarkedFailed(node: ClusterNode): Promise<void>;
+	/** CONFIG SET on every running master, e.g. `cluster-require-full-coverage no`. */
+	configure(parameter: string, value: string): Promise<void>;
 	/** Runs `command` on one master (a fresh connection), e.g. `['CLUSTER', 'INFO']`. */
 	command(node: ClusterNode, ...command: (string | number)[]): Promise<unknown>;
 	/** Stops every master and removes the folders. */
@@ -151,6 +155,23 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
 		restart: (node) => spawnMaster(node as Master),
 		untilOk: () => until(() => stateIs('ok'), 'the Redis Cluster to report cluster_state:ok', { timeoutMs: 30_000, intervalMs: 100 }),
 		untilFail: () => until(() => stateIs('fail'), 'the Redis Cluster to report cluster_state:fail', { timeoutMs: 30_000, intervalMs: 100 }),
+		untilMarkedFailed: (node) =>
+			until(
+				async () => {
+					for (const master of masters.filter((m) => m.running && m !== node)) {
+						const line = String(await command(master, 'CLUSTER', 'NODES').catch(() => ''))
+							.split('\n')
+							.find((l) => l.split(' ')[1]?.startsWith(`127.0.0.1:${node.port}@`));
+						if (!line?.split(' ')[2]?.split(',').includes('fail')) return false;
+					}
+					return true;
+				},
+				`the other masters to flag port ${node.port} as failed`,
+				{ timeoutMs: 30_000, intervalMs: 100 }
+			),
+		async configure(parameter, value) {
+			for (const master of masters.filter((m) => m.running)) await command(master, 'CONFIG', 'SET', parameter, value);
+		},
 		command,
 		async stop() {
 			process.off('exit', killAll);

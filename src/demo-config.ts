@@ -16,6 +16,7 @@ const number = (name: string) => (process.env[name] ? Number(process.env[name]) 
 export const oidcTimings = {
 	refreshLeewayMs: number('SSO_REFRESH_LEEWAY_MS'),
 	refreshGraceMs: number('SSO_REFRESH_GRACE_MS'),
+	refreshLeaseMs: number('SSO_REFRESH_LEASE_MS'),
 	sessionCheckIntervalMs: number('SSO_SESSION_CHECK_INTERVAL_MS'),
 	timeoutMs: number('SSO_TIMEOUT_MS')
 };

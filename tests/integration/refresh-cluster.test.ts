@@ -43,7 +43,10 @@ beforeAll(async () => {
 			SSO_FAMILY_STORE: 'redis',
 			SSO_REDIS_CLUSTER_NODES: cluster.seeds.map(({ host, port }) => `${host}:${port}`).join(','),
 			SSO_REDIS_PREFIX: prefix,
-			SSO_SESSION_CHECK_INTERVAL_MS: '0'
+			SSO_SESSION_CHECK_INTERVAL_MS: '0',
+			// The shortest lease the SDK allows (twice the 5 s token timeout): the test waits out the one
+			// a request left behind when the master died under it.
+			SSO_REFRESH_LEASE_MS: '10000'
 		}
 	});
 	instanceB = await startApp({ ...stack.env, ORIGIN: stack.app.url, SSO_REDIS_CLIENT: 'node-redis' });

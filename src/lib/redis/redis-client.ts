@@ -68,7 +68,11 @@ export function adaptRedisClient(where: string, client: unknown): RedisCommands 
 		typeof c.set === 'function' &&
 		typeof c.del === 'function' &&
 		typeof c.eval === 'function';
-	if (common && typeof c.getDel === 'function') return nodeRedis(client as NodeRedisClientLike);
+	if (common && typeof c.getDel === 'function') {
+		// A node-redis cluster (v4 to v6 alike) has getSlotMaster and a sendCommand that takes the key to route by.
+		const cluster = typeof c.getSlotMaster === 'function' && typeof c.sendCommand === 'function';
+		return nodeRedis(client as NodeRedisClientLike, cluster ? (client as NodeRedisClusterSend) : undefined);
+	}
 	if (common && typeof c.getdel === 'function') return ioRedis(client as IoRedisClientLike);
 	if (client === undefined || client === null) {
 		throw misuse('ERR_INVALID_OPTION', `${where}: options.client is required`);
@@ -117,7 +121,18 @@ function ioRedis(client: IoRedisClientLike): RedisCommands {
 	};
 }
 
-function nodeRedis(client: NodeRedisClientLike): RedisCommands {
+/** What a node-redis cluster adds that the stores use: a raw command routed by the key it names. */
+interface NodeRedisClusterSend {
+	sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
+}
+
+function nodeRedis(client: NodeRedisClientLike, cluster?: NodeRedisClusterSend): RedisCommands {
+	// node-redis 4's cluster does not find the key in `eval`'s options and sends the script to a random
+	// master, which answers MOVED until the redirections run out; every version's cluster routes
+	// `sendCommand` by the key it is given.
+	const evalOnKey: RedisCommands['evalOnKey'] = cluster
+		? (script, key, args) => guard(() => cluster.sendCommand(key, false, ['EVAL', script, '1', key, ...args]))
+		: (script, key, args) => guard(() => client.eval(script, { keys: [key], arguments: args }));
 	return {
 		get: (key) => text(() => client.get(key)),
 		getDel: (key) => text(() => client.getDel(key)),
@@ -131,8 +146,7 @@ function nodeRedis(client: NodeRedisClientLike): RedisCommands {
 		async del(key) {
 			await guard(() => client.del(key));
 		},
-		evalOnKey: (script, key, args) =>
-			guard(() => client.eval(script, { keys: [key], arguments: args }))
+		evalOnKey
 	};
 }
 

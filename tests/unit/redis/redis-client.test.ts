@@ -15,7 +15,7 @@ const clients = [
 ] as const;
 
 describe('adaptRedisClient', () => {
-	it.each(clients)('takes an %s client, single-node or cluster alike', (_name, make) => {
+	it.each(clients)('takes the %s client, single-node or cluster alike', (_name, make) => {
 		const client = make();
 		const commands = adaptRedisClient('Test', client);
 		expect(Object.keys(commands).sort()).toEqual(['del', 'evalOnKey', 'get', 'getDel', 'setPx']);
@@ -31,3 +31,41 @@ describe('adaptRedisClient', () => {
 		}
 	});
 });
+
+describe('adaptRedisClient: the compare-and-set script on a node-redis cluster', () => {
+	// Stand-ins that record calls: what a node-redis client or cluster receives is the unit here (the
+	// same script on a real three-master cluster: tests/stores/redis-cluster.test.ts).
+	function recorder(cluster: boolean) {
+		const calls: unknown[][] = [];
+		const client: Record<string, unknown> = {
+			get: async () => null,
+			getDel: async () => null,
+			set: async () => 'OK',
+			del: async () => 1,
+			eval: async (...args: unknown[]) => (calls.push(['eval', ...args]), 1),
+			sendCommand: async (...args: unknown[]) => (calls.push(['sendCommand', ...args]), 1)
+		};
+		if (cluster) client.getSlotMaster = () => undefined;
+		return { client, calls };
+	}
+
+	it('names the key for routing (node-redis 4 clusters send `eval` to a random master), and declares it in KEYS', async () => {
+		const { client, calls } = recorder(true);
+		expect(await adaptRedisClient('Test', client).evalOnKey('return 1', 'sso:rtf:f1', ['0', 'v'])).toBe(1);
+		expect(calls).toEqual([['sendCommand', 'sso:rtf:f1', false, ['EVAL', 'return 1', '1', 'sso:rtf:f1', '0', 'v']]]);
+	});
+
+	it('uses eval with the key in KEYS on a single node-redis client', async () => {
+		const { client, calls } = recorder(false);
+		await adaptRedisClient('Test', client).evalOnKey('return 1', 'sso:rtf:f1', ['0', 'v']);
+		expect(calls).toEqual([['eval', 'return 1', { keys: ['sso:rtf:f1'], arguments: ['0', 'v'] }]]);
+	});
+
+	it('tells a real node-redis createCluster client from a createClient one', () => {
+		const cluster = createCluster({ rootNodes: seeds.map((socket) => ({ socket })) }) as unknown as Record<string, unknown>;
+		const single = createClient() as unknown as Record<string, unknown>;
+		expect([typeof cluster.getSlotMaster, typeof cluster.sendCommand]).toEqual(['function', 'function']);
+		expect(typeof single.getSlotMaster).toBe('undefined');
+	});
+});
+

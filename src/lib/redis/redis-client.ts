@@ -69,9 +69,13 @@ export function adaptRedisClient(where: string, client: unknown): RedisCommands 
 		typeof c.del === 'function' &&
 		typeof c.eval === 'function';
 	if (common && typeof c.getDel === 'function') {
-		// A node-redis cluster (v4 to v6 alike) has getSlotMaster and a sendCommand that takes the key to route by.
+		// A node-redis cluster (v4 to v6 alike) has getSlotMaster, and a sendCommand that takes the key
+		// to route by.
 		const cluster = typeof c.getSlotMaster === 'function' && typeof c.sendCommand === 'function';
-		return nodeRedis(client as NodeRedisClientLike, cluster ? (client as NodeRedisClusterSend) : undefined);
+		return nodeRedis(
+			client as NodeRedisClientLike,
+			cluster ? (client as NodeRedisClusterSend) : undefined
+		);
 	}
 	if (common && typeof c.getdel === 'function') return ioRedis(client as IoRedisClientLike);
 	if (client === undefined || client === null) {
@@ -131,8 +135,10 @@ function nodeRedis(client: NodeRedisClientLike, cluster?: NodeRedisClusterSend):
 	// master, which answers MOVED until the redirections run out; every version's cluster routes
 	// `sendCommand` by the key it is given.
 	const evalOnKey: RedisCommands['evalOnKey'] = cluster
-		? (script, key, args) => guard(() => cluster.sendCommand(key, false, ['EVAL', script, '1', key, ...args]))
-		: (script, key, args) => guard(() => client.eval(script, { keys: [key], arguments: args }));
+		? (script, key, args) =>
+				guard(() => cluster.sendCommand(key, false, ['EVAL', script, '1', key, ...args]))
+		: (script, key, args) =>
+				guard(() => client.eval(script, { keys: [key], arguments: args }));
 	return {
 		get: (key) => text(() => client.get(key)),
 		getDel: (key) => text(() => client.getDel(key)),

@@ -1,11 +1,12 @@
 // Builds the installed-package fixture: the packed tarball, and a fresh SvelteKit app (sv create,
-// offline templates) that installs it as an ordinary dependency. Everything lives under tests/.tmp/
-// (git-ignored); npm's own cache is the only thing read or written outside it.
+// offline templates) that installs it as an ordinary dependency. Everything lives in one work folder
+// outside the repository (global-setup.ts): an app inside it would resolve this repository's
+// node_modules (vitest, @types/node) and pass where a user's app fails. npm's own cache is the only
+// other thing read or written.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seedExampleFiles } from './seed-example.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -112,7 +113,10 @@ export interface FreshApp {
 
 /**
  * A fresh app as a newcomer makes it: `sv create` (minimal, TypeScript, no add-ons), then the packed
- * tarball and adapter-node as ordinary dependencies, then seed 001's example files.
+ * tarball as an ordinary dependency (what `npm install sveltekit-sso` does with a published version),
+ * in one `npm install`. adapter-node is installed beside the template's adapter-auto, which stays in
+ * use: the seed app (a copy, {@link copyApp}) builds with adapter-node, the README app keeps sv's
+ * vite.config.ts and runs under `vite dev`.
  */
 export async function createFreshApp(work: string, pkg: PackedPackage, timings: Record<string, number>): Promise<FreshApp> {
 	const dir = join(work, 'app');
@@ -124,7 +128,6 @@ export async function createFreshApp(work: string, pkg: PackedPackage, timings: 
 	const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 	const appManifestPath = join(dir, 'package.json');
 	const app = JSON.parse(readFileSync(appManifestPath, 'utf8'));
-	delete app.devDependencies['@sveltejs/adapter-auto'];
 	// adapter-node is the one the project tests with (adapter-node 5 for SvelteKit 2).
 	app.devDependencies['@sveltejs/adapter-node'] = rootManifest.devDependencies['@sveltejs/adapter-node'];
 	app.dependencies = { [pkg.manifest.name]: `file:../${pkg.tarball.split('/').pop()}` };
@@ -132,11 +135,6 @@ export async function createFreshApp(work: string, pkg: PackedPackage, timings: 
 	// the registry; the project pins the override, and so must an app that installs adapter-node 5.
 	app.overrides = { ...app.overrides, ...rootManifest.overrides };
 	writeFileSync(appManifestPath, JSON.stringify(app, null, '\t') + '\n');
-
-	for (const [path, content] of Object.entries(seedExampleFiles)) {
-		mkdirSync(dirname(join(dir, path)), { recursive: true });
-		writeFileSync(join(dir, path), content);
-	}
 
 	const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel', 'error'], { cwd: dir });
 	timings.install = install.ms;
@@ -146,6 +144,27 @@ export async function createFreshApp(work: string, pkg: PackedPackage, timings: 
 		versions[name] = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 	}
 	return { dir, versions };
+}
+
+/**
+ * A copy of an installed app (node_modules included: a real copy, not hard links, so that an
+ * `npm install` in one never changes the other), with `files` (path relative to the app → content)
+ * written over it. Costs a second or two instead of another `npm install`.
+ */
+export async function copyApp(app: FreshApp, name: string, files: Record<string, string>, timings: Record<string, number>): Promise<FreshApp> {
+	const dir = join(dirname(app.dir), name);
+	const copy = await run('cp', ['-a', app.dir, dir], { cwd: dirname(app.dir) });
+	timings[`copy-${name}`] = copy.ms;
+	writeFiles(dir, files);
+	return { dir, versions: app.versions };
+}
+
+/** Writes files (path relative to `dir` → content), creating their folders. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+	for (const [path, content] of Object.entries(files)) {
+		mkdirSync(dirname(join(dir, path)), { recursive: true });
+		writeFileSync(join(dir, path), content);
+	}
 }
 
 /** `vite build` of the app (adapter-node, into `build/`), with the build-time env the seed's /callback reads. */

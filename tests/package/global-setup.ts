@@ -1,14 +1,21 @@
-// One packed tarball and one fresh app for every test file of the package project: packing and
-// `npm install` are most of the fixture's cost, so installed-app.test.ts (which builds and serves the
-// app) and readme-imports.test.ts (which only compiles and imports against it) share them.
+// One packed tarball and one `sv create` + `npm install` for every test file of the package project:
+// packing and installing are most of the fixture's cost. The installed app is used twice: as it is,
+// for readme-app.test.ts (the README's files copied in) and readme-imports.test.ts, and as a copy
+// with seed 001's example for installed-app.test.ts (which builds and serves it).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createFreshApp, packPackage, removeWork, ROOT, type FreshApp, type PackedPackage } from './fresh-app.js';
+import { copyApp, createFreshApp, packPackage, removeWork, type FreshApp, type PackedPackage } from './fresh-app.js';
+import { seedExampleFiles } from './seed-example.js';
 
 export interface PackageFixture {
-	/** tests/.tmp/package-<pid>: the tarball, its extracted copy and the app. */
+	/** A fresh folder under the OS temp dir: the tarball, its extracted copy and the apps. */
 	work: string;
 	pkg: PackedPackage;
+	/** sv create's app with the tarball installed, and nothing else: the README's files go here. */
+	readmeApp: FreshApp;
+	/** A copy of it with seed 001's complete example (seed-example.ts) written in. */
 	app: FreshApp;
 	/** ms of pack, create and install. */
 	timings: Record<string, number>;
@@ -21,16 +28,16 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
-	const work = join(ROOT, 'tests', '.tmp', `package-${process.pid}`);
+	// Outside the repository: Node and TypeScript look for packages and @types in every parent
+	// folder, and this repository's node_modules would hide what a user's app lacks.
+	const work = mkdtempSync(join(tmpdir(), 'sveltekit-sso-package-'));
 	const timings: Record<string, number> = {};
-	removeWork(work);
 	const pkg = await packPackage(work, timings);
-	const app = await createFreshApp(work, pkg, timings);
-	project.provide('packageFixture', { work, pkg, app, timings });
+	const readmeApp = await createFreshApp(work, pkg, timings);
+	const app = await copyApp(readmeApp, 'seed-app', seedExampleFiles, timings);
+	project.provide('packageFixture', { work, pkg, readmeApp, app, timings });
 	return () => {
 		if (process.env.SSO_KEEP_TMP === '1') console.log(`[package] kept ${work}`);
-		// Removed by default: tests/.tmp is inside the root tsconfig's `tests/**` include, and a leftover
-		// app would show up in the next `npm run check`.
 		else removeWork(work);
 	};
 }

@@ -2,10 +2,12 @@
 // the Web-API-only compile of the package, then the unit, store-contract and integration suites
 // (vitest, against a real Redis and PostgreSQL — the machine's on loopback, or throwaway ones the
 // vitest global set-up starts and stops, tests/support/services.ts — and production builds of the demo),
-// then the browser end-to-end suite (Playwright + Debian's Chromium), the packed-package test and the
-// runtimes test (the packed package on Node 20 and 22, Bun, Deno and workerd, all from the npm registry:
-// tests/runtimes/; in CI — CI=true or SSO_RUNTIMES_REQUIRED=1 — a runtime that cannot be installed fails
-// the run, elsewhere its tests are skipped with the reason).
+// then the browser end-to-end suite (Playwright + Debian's Chromium), the packed-package tests (the
+// tarball in new `sv create` apps: seed 001's example built for production, and README.md's marked
+// blocks and commands run against the dev IdP in Chromium) and the runtimes test (the packed package
+// on Node 20 and 22, Bun, Deno and workerd, all from the npm registry: tests/runtimes/; in CI —
+// CI=true or SSO_RUNTIMES_REQUIRED=1 — a runtime that cannot be installed fails the run, elsewhere its
+// tests are skipped with the reason).
 // Ends with one "N passed, N failed" line summed over every runner.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -67,7 +69,7 @@ const steps = [
 		if (ok && tgz) process.env.SSO_PACKED_TARBALL = join(dir, tgz);
 		return ok && tgz !== undefined;
 	},
-	vitest('vitest: the packed package installed into a fresh app', 'vitest-package.json', '--config', 'tests/package/vitest.config.ts'),
+	vitest('vitest: the packed package in fresh apps, and the README executed in one', 'vitest-package.json', '--config', 'tests/package/vitest.config.ts'),
 	vitest('vitest: runtimes (Node 20, Node 22, Bun, Deno, workerd)', 'vitest-runtimes.json', '--config', 'tests/runtimes/vitest.config.ts')
 ];
 if (existsSync('e2e/playwright.config.ts')) {

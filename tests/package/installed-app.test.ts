@@ -191,8 +191,8 @@ describe('the tarball installed in a fresh SvelteKit app', () => {
 		const script = `const { mintSessionCookie } = await import('${pkg.manifest.name}/testing'); const m = await mintSessionCookie({ secret: 'x'.repeat(32), user: { id: 'u1' } }); console.log(JSON.stringify({ cookie: m.cookieHeader.split('=')[0] }));`;
 		const out = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app.dir });
 		expect(JSON.parse(out.output.trim().split('\n').pop()!)).toEqual({ cookie: 'sso' });
-		// The fresh app sits inside this repository, whose vitest Node would find: prove the point on
-		// the package instead. Nothing ./testing loads, transitively, imports a test runner.
+		// And on the package itself, whatever the app can resolve: nothing ./testing loads,
+		// transitively, imports a test runner.
 		const seen = new Set<string>();
 		const runners: string[] = [];
 		const visit = (file: string) => {

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The installed-package test ("ship what you tested"): packs the package, installs the
-// tarball into a fresh SvelteKit app, builds it for production and drives it over HTTP against the dev
-// IdP. A project of its own, outside the root config, because it needs the registry (or npm's cache)
-// and takes a minute: `vitest run --config tests/package/vitest.config.ts`. global-setup.ts packs and
-// installs once for every file of the project.
+// The installed-package tests ("ship what you tested"): pack the package, install the tarball into a
+// fresh SvelteKit app, build seed 001's example for production and drive it over HTTP against the dev
+// IdP, and execute README.md in the same install (readme-app.test.ts: its files, svelte-check, `vite dev`,
+// Chromium). A project of its own, outside the root config, because it needs the registry (or npm's
+// cache) and takes a minute or so: `vitest run --config tests/package/vitest.config.ts`.
+// global-setup.ts packs and installs once for every file of the project.
 export default defineConfig({
 	root: fileURLToPath(new URL('../..', import.meta.url)),
 	test: {

@@ -13,6 +13,9 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** sv is pinned: its templates are bundled, so `sv create` needs no network once sv itself is cached. */
 export const SV = 'sv@0.17.1';
 
+/** The app `sv create` makes: the README's command, which readme-app.test.ts holds to these flags. */
+export const SV_CREATE_FLAGS = ['--template', 'minimal', '--types', 'ts', '--no-add-ons'];
+
 export interface StepResult {
 	code: number | null;
 	output: string;
@@ -120,7 +123,8 @@ export interface FreshApp {
  */
 export async function createFreshApp(work: string, pkg: PackedPackage, timings: Record<string, number>): Promise<FreshApp> {
 	const dir = join(work, 'app');
-	const create = await run('npm', ['exec', '--yes', SV, '--', 'create', '--template', 'minimal', '--types', 'ts', '--no-add-ons', '--no-install', dir], {
+	// --no-install: one `npm install` below, with the tarball already in package.json.
+	const create = await run('npm', ['exec', '--yes', SV, '--', 'create', ...SV_CREATE_FLAGS, '--no-install', dir], {
 		cwd: work
 	});
 	timings.create = create.ms;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../support/app-server.js';
-import { ROOT, run, writeFiles } from './fresh-app.js';
+import { ROOT, run, SV_CREATE_FLAGS, writeFiles } from './fresh-app.js';
 import { parseReadmeBlocks, type CopyBlock } from './readme-blocks.js';
 
 const { readmeApp: app, timings: setupTimings } = inject('packageFixture');
@@ -142,6 +142,15 @@ describe('the README, executed in a new app', () => {
 		expect(placed.sort()).toEqual(blocks.copies.map((b) => b.path).sort());
 	});
 
+	it('makes its app with the `sv create` this test makes it with (sv pinned here; one install instead of two)', () => {
+		const [npx, sv, create, ...args] = readmeCommand('npx sv create').split(/\s+/);
+		expect([npx, sv, create]).toEqual(['npx', 'sv', 'create']);
+		const install = args.indexOf('--install');
+		expect(args[install + 1]).toBe('npm');
+		args.splice(install, 2);
+		expect(args.slice(0, -1)).toEqual(SV_CREATE_FLAGS);
+	});
+
 	it('shows the .env that `npm run dev:idp` prints, line for line', () => {
 		const env = blocks.copies.find((b) => b.path === '.env')!;
 		expect(withPorts(env.content).trim().split('\n')).toEqual(idpEnv);
@@ -229,8 +238,16 @@ describe('the README, executed in a new app', () => {
 			timings.handoff = Date.now() - t;
 		});
 
-		it("shows a failed handoff's code on the README's /login page", { timeout: 30_000 }, async () => {
+		it("shows the code of a cancelled sign-in and of a failed handoff on the README's /login page", { timeout: 45_000 }, async () => {
 			const page = await newPage();
+			// OpenID Connect: Cancel at the identity provider comes back as access_denied.
+			await page.goto(`${appOrigin}/login`);
+			await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+			await page.waitForURL((url) => url.origin === idpOrigin && url.pathname.startsWith('/interaction/'));
+			await page.getByRole('link', { name: /^Cancel/ }).click();
+			await page.waitForURL(`${appOrigin}/login?error=access_denied`);
+			await expect.poll(() => page.getByRole('alert').textContent()).toBe('Signing in did not work (access_denied). Please try again.');
+			// Smart Handoff: a token the IdP never issued.
 			await page.goto(`${appOrigin}/?handoff_token=${'x'.repeat(24)}&state=${'s'.repeat(24)}`);
 			const code = new URL(page.url()).searchParams.get('error');
 			expect(new URL(page.url()).pathname, dev.log()).toBe('/login');

@@ -32,9 +32,15 @@ export default async function setup(project: TestProject): Promise<() => void> {
 	// folder, and this repository's node_modules would hide what a user's app lacks.
 	const work = mkdtempSync(join(tmpdir(), 'sveltekit-sso-package-'));
 	const timings: Record<string, number> = {};
-	const pkg = await packPackage(work, timings);
-	const readmeApp = await createFreshApp(work, pkg, timings);
-	const app = await copyApp(readmeApp, 'seed-app', seedExampleFiles, timings);
+	let pkg: PackedPackage, readmeApp: FreshApp, app: FreshApp;
+	try {
+		pkg = await packPackage(work, timings);
+		readmeApp = await createFreshApp(work, pkg, timings);
+		app = await copyApp(readmeApp, 'seed-app', seedExampleFiles, timings);
+	} catch (error) {
+		if (process.env.SSO_KEEP_TMP !== '1') removeWork(work);
+		throw error;
+	}
 	project.provide('packageFixture', { work, pkg, readmeApp, app, timings });
 	return () => {
 		if (process.env.SSO_KEEP_TMP === '1') console.log(`[package] kept ${work}`);

@@ -39,6 +39,18 @@ interface Service {
 }
 
 const services: Service[] = [];
+// A worker that ends without afterAll (an interrupted run) still stops the process groups it started.
+process.once('exit', () => {
+	for (const { child } of services) if (child.exitCode === null && child.signalCode === null) killGroup(child);
+});
+
+function killGroup(child: ChildProcess): void {
+	try {
+		process.kill(-child.pid!, 'SIGTERM');
+	} catch {
+		// ESRCH: the group has ended already.
+	}
+}
 
 function start(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Service {
 	const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,7 +93,7 @@ async function stop(service: Service): Promise<void> {
 	const { child } = service;
 	if (child.exitCode !== null || child.signalCode !== null) return;
 	const exited = new Promise((r) => child.once('exit', r));
-	process.kill(-child.pid!, 'SIGTERM');
+	killGroup(child);
 	await exited;
 }
 

@@ -97,7 +97,7 @@ async function stop(service: Service): Promise<void> {
 	await exited;
 }
 
-/** The README's commands in the block that starts the IdP and the app, found by what they begin with. */
+/** The first README line that starts with `prefix` (a command of the walk-through), without its trailing comment. */
 function readmeCommand(prefix: string): string {
 	const line = README.split('\n').find((l) => l.startsWith(prefix));
 	if (!line) throw new Error(`README.md no longer has a line starting \`${prefix}\`: the test runs that command`);
@@ -158,6 +158,7 @@ describe('the README, executed in a new app', () => {
 		const [npx, sv, create, ...args] = readmeCommand('npx sv create').split(/\s+/);
 		expect([npx, sv, create]).toEqual(['npx', 'sv', 'create']);
 		const install = args.indexOf('--install');
+		expect(install, 'the README installs non-interactively').toBeGreaterThan(-1);
 		expect(args[install + 1]).toBe('npm');
 		args.splice(install, 2);
 		expect(args.slice(0, -1)).toEqual(SV_CREATE_FLAGS);

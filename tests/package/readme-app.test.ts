@@ -41,12 +41,12 @@ interface Service {
 const services: Service[] = [];
 // A worker that ends without afterAll (an interrupted run) still stops the process groups it started.
 process.once('exit', () => {
-	for (const { child } of services) if (child.exitCode === null && child.signalCode === null) killGroup(child);
+	for (const { child } of services) killGroup(child);
 });
 
-function killGroup(child: ChildProcess): void {
+function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
 	try {
-		process.kill(-child.pid!, 'SIGTERM');
+		process.kill(-child.pid!, signal);
 	} catch {
 		// ESRCH: the group has ended already.
 	}
@@ -89,12 +89,21 @@ function start(command: string, args: string[], cwd: string, env: Record<string,
 	return service;
 }
 
+/**
+ * Stops the whole group (npm, its shell, vite or the IdP) and waits until every process of it has let
+ * go of the output pipes (`close`, not `exit`: an open pipe would keep the test worker alive).
+ */
 async function stop(service: Service): Promise<void> {
 	const { child } = service;
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise((r) => child.once('exit', r));
-	killGroup(child);
-	await exited;
+	const closed = new Promise<void>((resolve) => {
+		if (child.stdout!.closed && child.stderr!.closed) resolve();
+		else child.once('close', () => resolve());
+	});
+	killGroup(child, 'SIGTERM');
+	const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+	await closed;
+	clearTimeout(timer);
+	services.splice(services.indexOf(service), 1);
 }
 
 /** The first README line that starts with `prefix` (a command of the walk-through), without its trailing comment. */
@@ -139,7 +148,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await browser?.close();
-	for (const service of services.reverse()) await stop(service);
+	for (const service of [...services].reverse()) await stop(service);
 	console.log(`[readme-app] ms: ${JSON.stringify({ ...setupTimings, ...timings })}`);
 });
 

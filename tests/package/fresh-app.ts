@@ -117,9 +117,9 @@ export interface FreshApp {
 /**
  * A fresh app as a newcomer makes it: `sv create` (minimal, TypeScript, no add-ons), then the packed
  * tarball as an ordinary dependency (what `npm install sveltekit-sso` does with a published version),
- * in one `npm install`. adapter-node is installed beside the template's adapter-auto, which stays in
- * use: the seed app (a copy, {@link copyApp}) builds with adapter-node, the README app keeps sv's
- * vite.config.ts and runs under `vite dev`.
+ * in one `npm install`. adapter-node is installed beside the template's adapter-auto for the seed app
+ * (a copy, {@link copyApp}), which builds with it; the README app keeps sv's vite.config.ts, runs
+ * under `vite dev` and drops adapter-node again ({@link keepOnlyReadmeDependencies}).
  */
 export async function createFreshApp(work: string, pkg: PackedPackage, timings: Record<string, number>): Promise<FreshApp> {
 	const dir = join(work, 'app');
@@ -148,6 +148,19 @@ export async function createFreshApp(work: string, pkg: PackedPackage, timings: 
 		versions[name] = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
 	}
 	return { dir, versions };
+}
+
+/**
+ * Takes back what only the seed app needs (adapter-node and its npm override) from the app's
+ * package.json, leaving sv's own plus the package: the README app's dependencies are then only what the
+ * README installs. node_modules keeps adapter-node until the next `npm install` prunes it.
+ */
+export function keepOnlyReadmeDependencies(app: FreshApp): void {
+	const path = join(app.dir, 'package.json');
+	const manifest = JSON.parse(readFileSync(path, 'utf8'));
+	delete manifest.devDependencies['@sveltejs/adapter-node'];
+	delete manifest.overrides;
+	writeFileSync(path, JSON.stringify(manifest, null, '\t') + '\n');
 }
 
 /**

@@ -6,14 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { copyApp, createFreshApp, packPackage, removeWork, type FreshApp, type PackedPackage } from './fresh-app.js';
+import { copyApp, createFreshApp, keepOnlyReadmeDependencies, packPackage, removeWork, type FreshApp, type PackedPackage } from './fresh-app.js';
 import { seedExampleFiles } from './seed-example.js';
 
 export interface PackageFixture {
 	/** A fresh folder under the OS temp dir: the tarball, its extracted copy and the apps. */
 	work: string;
 	pkg: PackedPackage;
-	/** sv create's app with the tarball installed, and nothing else: the README's files go here. */
+	/** sv create's app with the tarball in its package.json, and nothing else: the README's files go here. */
 	readmeApp: FreshApp;
 	/** A copy of it with seed 001's complete example (seed-example.ts) written in. */
 	app: FreshApp;
@@ -37,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
 		pkg = await packPackage(work, timings);
 		readmeApp = await createFreshApp(work, pkg, timings);
 		app = await copyApp(readmeApp, 'seed-app', seedExampleFiles, timings);
+		keepOnlyReadmeDependencies(readmeApp);
 	} catch (error) {
 		if (process.env.SSO_KEEP_TMP !== '1') removeWork(work);
 		throw error;

@@ -9,7 +9,7 @@
 // the ports. The README's are the defaults (IdP 4000, app 5173); the test runs on free ones, so
 // `127.0.0.1:4000` and `127.0.0.1:5173` (and `--port 5173`) are replaced by the ports it got.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -171,6 +171,15 @@ describe('the README, executed in a new app', () => {
 		expect(args[install + 1]).toBe('npm');
 		args.splice(install, 2);
 		expect(args.slice(0, -1)).toEqual(SV_CREATE_FLAGS);
+	});
+
+	it('depends on what sv create and the README install, and nothing else', () => {
+		const manifest = JSON.parse(readFileSync(join(app.dir, 'package.json'), 'utf8'));
+		expect(Object.keys(manifest.dependencies)).toEqual(['sveltekit-sso']);
+		expect(Object.keys(manifest.devDependencies)).toContain('@types/node');
+		expect(Object.keys(manifest.devDependencies)).not.toContain('@sveltejs/adapter-node');
+		expect(manifest.overrides).toBeUndefined();
+		expect(existsSync(join(app.dir, 'node_modules', '@sveltejs', 'adapter-node')), 'the README\'s npm install pruned the seed app\'s adapter').toBe(false);
 	});
 
 	it('shows the .env that `npm run dev:idp` prints, line for line', () => {

@@ -238,7 +238,9 @@ describe('the README, executed in a new app', () => {
 			await page.goto(`${appOrigin}/`, { waitUntil: 'networkidle' });
 			await expect.poll(() => page.locator('body').innerText()).toContain('Welcome, Ada!');
 			await page.getByRole('button', { name: 'Sign Out' }).click();
-			await page.waitForURL((url) => url.origin === appOrigin && url.pathname === '/' && !url.search.includes('handoff'), { timeout: 20_000 });
+			await page.waitForURL((url) => url.origin === appOrigin && url.pathname === '/', { timeout: 20_000 });
+			// README: "returns to `/` (as `/?state=…`…)".
+			expect([...new URL(page.url()).searchParams.keys()]).toEqual(['state']);
 			await expect.poll(() => page.getByRole('link', { name: 'Sign In' }).count(), { message: dev.log() }).toBe(1);
 			// Signed out at the app: the protected route asks again.
 			await page.goto(`${appOrigin}/dashboard`);

@@ -125,13 +125,17 @@ describe('the packed tarball', () => {
 		const declared = new Set([pkg.manifest.name, ...Object.keys(pkg.manifest.dependencies ?? {}), ...Object.keys(pkg.manifest.peerDependencies ?? {})]);
 		const builtins = new Set(builtinModules);
 		const problems: string[] = [];
-		const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"]+)['"]/g;
+		// Static forms only where a statement starts: a message that shows an import
+		// ("import { env } from '$env/dynamic/private'") is a string, not an import.
+		const specifier =
+			/^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
 		for (const file of pkg.files.filter((f) => /^dist\/.+\.(js|d\.ts|svelte)$/.test(f))) {
 			// Code only: TSDoc examples (`import … from 'sveltekit-sso/redis'`) are not imports.
 			const source = readFileSync(join(pkg.unpacked, file), 'utf8')
 				.replace(/\/\*[\s\S]*?\*\//g, '')
 				.replace(/^\s*\/\/.*$/gm, '');
-			for (const [, spec] of source.matchAll(specifier)) {
+			for (const match of source.matchAll(specifier)) {
+				const spec = match[1] ?? match[2] ?? match[3] ?? match[4];
 				if (spec.startsWith('.')) continue;
 				const bare = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
 				if (spec.startsWith('node:') || builtins.has(bare)) problems.push(`${file}: Node built-in '${spec}'`);

@@ -20,6 +20,56 @@ export const DEMO_CLIENT_NAME = 'sveltekit-sso demo';
 /** The public demo client (no secret; PKCE is what protects its code). */
 export const DEMO_PUBLIC_CLIENT_ID = 'demo-public';
 
+/**
+ * The FAPI 2.0 demo client: the dev IdP runs oidc-provider's FAPI 2.0 profile for it (pushed
+ * authorization requests required, `private_key_jwt` with ES256, ES256 ID tokens, PKCE). It has no
+ * secret. `SSO_PROFILE=fapi` switches the demo to it.
+ */
+export const DEMO_FAPI_CLIENT_ID = 'demo-fapi';
+
+/** The authentication context classes the dev IdP asserts: a password alone, or with a one-time code. */
+export const DEV_ACR_PASSWORD = 'urn:sveltekit-sso:dev:password';
+export const DEV_ACR_MFA = 'urn:sveltekit-sso:dev:mfa';
+
+/**
+ * The FAPI demo client's private key (P-256). Development only, like the demo secret: anyone can read
+ * it here, so it protects nothing but the dev IdP. A real app loads its own from a secret store.
+ */
+export const DEMO_FAPI_PRIVATE_JWK = Object.freeze({
+	kty: 'EC',
+	crv: 'P-256',
+	x: 'uIonPxXStBPgfA-M-zITwD535VvhmlxuvWklqLtZygY',
+	y: 'pBR_FGaormd-twDPqUooFgNFmDyDELTmO4IqLKc0gPQ',
+	d: '6lOgN2pzEwv236H6s159OSLNFXOja_X7-wV365J_gwg',
+	kid: 'demo-fapi-2026',
+	alg: 'ES256'
+});
+
+/** True for the clients the dev IdP treats under the FAPI 2.0 profile (the demo's and tests' variants). */
+export function isFapiClientId(clientId: string): boolean {
+	return clientId === DEMO_FAPI_CLIENT_ID || clientId.startsWith(`${DEMO_FAPI_CLIENT_ID}-`);
+}
+
+/** oidc-provider metadata of a FAPI 2.0 client (`isFapiClientId(clientId)` must hold) for an app at `appOrigin`. */
+export function fapiClient(appOrigin: string = DEFAULT_APP_ORIGIN, clientId: string = DEMO_FAPI_CLIENT_ID): Record<string, unknown> {
+	const { d: _private, ...publicJwk } = DEMO_FAPI_PRIVATE_JWK;
+	return {
+		client_id: clientId,
+		client_name: `${DEMO_CLIENT_NAME} (FAPI 2.0)`,
+		redirect_uris: demoRedirectUris(appOrigin),
+		post_logout_redirect_uris: demoPostLogoutRedirectUris(appOrigin),
+		grant_types: ['authorization_code', 'refresh_token'],
+		response_types: ['code'],
+		token_endpoint_auth_method: 'private_key_jwt',
+		token_endpoint_auth_signing_alg: 'ES256',
+		id_token_signed_response_alg: 'ES256',
+		require_pushed_authorization_requests: true,
+		// auth_time in every ID token: step-up by age (requireAuth's maxAge) reads it.
+		require_auth_time: true,
+		jwks: { keys: [{ ...publicJwk, use: 'sig' }] }
+	};
+}
+
 /** The IdP's own portal client: signing in at the portal runs a code flow back to the IdP. */
 export const PORTAL_CLIENT_ID = 'portal';
 
@@ -93,7 +143,7 @@ export function ownAppEnv(issuer: string, appOrigin: string = DEFAULT_APP_ORIGIN
 export function startupBanner(issuer: string, appOrigin: string = DEFAULT_APP_ORIGIN): string {
 	return [
 		`Dev identity provider  ${issuer}/  (any user name and any password sign in)`,
-		`Clients ${DEMO_CLIENT_ID} and ${DEMO_PUBLIC_CLIENT_ID} (PKCE, no secret), for an app at ${appOrigin}`,
+		`Clients ${DEMO_CLIENT_ID}, ${DEMO_PUBLIC_CLIENT_ID} (PKCE, no secret) and ${DEMO_FAPI_CLIENT_ID} (FAPI 2.0: PAR, private_key_jwt; SSO_PROFILE=fapi), for an app at ${appOrigin}`,
 		'',
 		'Your own app against it: paste into its .env (README: "Your own app against the dev identity provider")',
 		'',

@@ -18,6 +18,10 @@ import {
 	DEMO_CLIENT_ID,
 	DEMO_CLIENT_NAME,
 	demoClients,
+	DEV_ACR_MFA,
+	DEV_ACR_PASSWORD,
+	fapiClient,
+	isFapiClientId,
 	HANDOFF_VERIFY_PATH,
 	portalClient
 } from './clients.ts';
@@ -58,6 +62,11 @@ export interface StartDevIdpOptions {
 	handoffProtocols?: HandoffVerifyProtocol[];
 	/** Demand a DPoP nonce on 2026 verify calls (RFC 9449 §8). Default: `DEV_IDP_DPOP_NONCE=1`. */
 	handoffDpopNonce?: boolean;
+	/**
+	 * IPSIE SL1: ID tokens of the FAPI clients carry `session_expiry`, this many seconds after the
+	 * user's authentication (the enterprise session's end). Default 8 hours.
+	 */
+	sessionExpirySeconds?: number;
 }
 
 /** The contracts `DEV_IDP_HANDOFF_PROTOCOL` selects; a value it does not know stops the start. */
@@ -81,6 +90,8 @@ export interface DevIdp {
 	resetCounters(): void;
 	/** The current misbehaviour hooks, read at request time; assign `{}` to behave again. */
 	misbehave: DevIdpMisbehave;
+	/** The FAPI clients' `session_expiry` offset from `auth_time`, in seconds; read at token time. */
+	sessionExpirySeconds: number;
 	/** Mints a handoff token exactly as the portal and the app-initiated flow do. */
 	mintHandoff(input: MintHandoffInput): Promise<string>;
 	/**
@@ -166,7 +177,12 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 	const kid = randomBytes(8).toString('base64url');
 	const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 
-	const registered = [...demoClients(appOrigin), portalClient(issuer), ...(options.clients ?? [])];
+	// FAPI 2.0 clients sign ID tokens with ES256 (FAPI 2.0 §5.4: PS256, ES256 or EdDSA only).
+	const { privateKey: ecKey } = await generateKeyPair('ES256', { extractable: true });
+	const ecJwk = { ...(await exportJWK(ecKey)), kid: randomBytes(8).toString('base64url'), alg: 'ES256', use: 'sig' };
+	let sessionExpirySeconds = options.sessionExpirySeconds ?? 8 * 60 * 60;
+
+	const registered = [...demoClients(appOrigin), fapiClient(appOrigin), portalClient(issuer), ...(options.clients ?? [])];
 	const pages: PageContext = { issuer };
 	const accountName = (accountId: unknown) => {
 		const claims = devAccountClaims(typeof accountId === 'string' ? accountId : '');
@@ -219,7 +235,9 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 		// oidc-provider's own in-memory adapter, chosen on purpose: the dev IdP forgets everything when it
 		// stops. (Left to its default, oidc-provider warns at every start that it must be replaced.)
 		adapter: createMemoryAdapter(),
-		jwks: { keys: [jwk] },
+		jwks: { keys: [jwk, ecJwk] },
+		// The dev sign-in page asserts a password alone, or a password and a one-time code.
+		acrValues: [DEV_ACR_PASSWORD, DEV_ACR_MFA],
 		cookies: { keys: [randomBytes(32).toString('base64url')] },
 		pkce: { required: () => true },
 		responseTypes: ['code'],
@@ -247,14 +265,29 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 			// DPoP-bound handoff tokens (the 2026 contract) prove their key at userinfo (RFC 9449 §7).
 			dPoP: { enabled: true },
 			rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
-			backchannelLogout: { enabled: true }
+			backchannelLogout: { enabled: true },
+			// FAPI 2.0 Security Profile for the FAPI demo clients only (isFapiClientId): issuer as the
+			// client assertion's audience, PKCE, redirect_uri required; their registration adds PAR and
+			// private_key_jwt. Every other client keeps the plain profile.
+			fapi: {
+				enabled: true,
+				profile: (_ctx: KoaContextWithOIDC, client?: { clientId: string }) => (client && isFapiClientId(client.clientId) ? '2.0' : undefined)
+			}
 		},
 		renderError,
-		claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+		claims: { openid: ['sub', 'acr', 'amr', 'session_expiry'], email: ['email', 'email_verified'], profile: ['name'] },
 		// The demo reads the user from the ID token; without this the claims would be userinfo-only.
 		conformIdTokenClaims: false,
-		async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
-			return { accountId: sub, claims: async () => devAccountClaims(sub) };
+		async findAccount(ctx: KoaContextWithOIDC, sub: string, token?: { authTime?: number }) {
+			// IPSIE SL1 session_expiry for FAPI clients: the enterprise session ends this long after the
+			// authentication the code or refresh token carries.
+			const clientId: unknown = ctx.oidc?.client?.clientId;
+			const authTime = token?.authTime;
+			const sessionExpiry = typeof clientId === 'string' && isFapiClientId(clientId) && typeof authTime === 'number' ? authTime + sessionExpirySeconds : undefined;
+			return {
+				accountId: sub,
+				claims: async () => ({ ...devAccountClaims(sub), ...(sessionExpiry === undefined ? {} : { session_expiry: sessionExpiry }) })
+			};
 		},
 		ttl: {
 			AccessToken: options.accessTokenTtl ?? 3600,
@@ -429,8 +462,14 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 		set misbehave(value: DevIdpMisbehave) {
 			misbehave = value ?? {};
 		},
+		get sessionExpirySeconds() {
+			return sessionExpirySeconds;
+		},
+		set sessionExpirySeconds(value: number) {
+			sessionExpirySeconds = value;
+		},
 		mintHandoff,
-		resignIdToken: idTokenResigner(privateKey),
+		resignIdToken: idTokenResigner(privateKey, { ES256: ecKey }),
 		signJwt: (claims, header = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, ...header }).sign(privateKey),
 		stop: () =>
 			new Promise<void>((resolve, reject) => {

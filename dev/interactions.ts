@@ -1,6 +1,7 @@
 /// <reference path="./oidc-provider.d.ts" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from 'oidc-provider';
+import { DEV_ACR_MFA, DEV_ACR_PASSWORD } from './clients.ts';
 import { readForm, sendHtml } from './http.ts';
 import { consentPage, errorPage, pageCsp, signInPage, type PageContext } from './pages.ts';
 
@@ -56,7 +57,9 @@ export function createInteractions(options: InteractionOptions) {
 		const csp = pageCsp({ formTargets: [typeof params.redirect_uri === 'string' ? params.redirect_uri : '', ...client.redirectUris] });
 		if (prompt.name === 'login') {
 			const loginHint = typeof params.login_hint === 'string' ? params.login_hint : undefined;
-			return sendHtml(res, signInPage(options, { action, cancel, clientName: client.name, loginHint, error }), csp, error ? 400 : 200);
+			const acrValues = typeof params.acr_values === 'string' ? params.acr_values.split(' ') : [];
+			const askOtp = acrValues.includes(DEV_ACR_MFA);
+			return sendHtml(res, signInPage(options, { action, cancel, clientName: client.name, loginHint, error, askOtp }), csp, error ? 400 : 200);
 		}
 		if (prompt.name === 'consent') {
 			const accountId = details.session?.accountId ?? '';
@@ -83,7 +86,11 @@ export function createInteractions(options: InteractionOptions) {
 		if (step === 'login') {
 			const login = form.get('login') ?? '';
 			if (login.trim() === '') return render(res, details, 'Enter a user name. Any name and any password sign in.');
-			await provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
+			// A one-time code (any six digits in the dev IdP) makes the sign-in multi-factor.
+			const otp = (form.get('otp') ?? '').trim();
+			if (otp !== '' && !/^\d{6}$/.test(otp)) return render(res, details, 'A one-time code is six digits. Leave it empty to sign in with the password alone.');
+			const result = otp === '' ? { accountId: login, acr: DEV_ACR_PASSWORD, amr: ['pwd'] } : { accountId: login, acr: DEV_ACR_MFA, amr: ['pwd', 'otp'] };
+			await provider.interactionFinished(req, res, { login: result }, { mergeWithLastSubmission: false });
 			return;
 		}
 		if (step === 'consent') {

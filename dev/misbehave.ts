@@ -41,14 +41,16 @@ export type ClaimsMutator = (claims: JWTPayload) => JWTPayload | void;
  * `mutate` changed its claims: the signature stays valid, so only the relying party's claim checks
  * (nonce, aud, iss, sub…) stand between the forged token and a session.
  */
-export function idTokenResigner(signingKey: CryptoKey) {
+export function idTokenResigner(signingKey: CryptoKey, keysByAlg: Record<string, CryptoKey> = {}) {
 	return (mutate: ClaimsMutator) =>
 		async (body: Record<string, unknown>): Promise<void> => {
 			if (typeof body.id_token !== 'string') return;
 			const header = decodeProtectedHeader(body.id_token);
 			const claims = structuredClone(decodeJwt(body.id_token));
 			const next = mutate(claims) ?? claims;
-			body.id_token = await new SignJWT(next).setProtectedHeader({ ...header, alg: header.alg ?? 'RS256' }).sign(signingKey);
+			// The key the token was signed with (its kid stays valid): ES256 for the FAPI clients.
+			const key = (header.alg && keysByAlg[header.alg]) || signingKey;
+			body.id_token = await new SignJWT(next).setProtectedHeader({ ...header, alg: header.alg ?? 'RS256' }).sign(key);
 		};
 }
 

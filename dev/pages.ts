@@ -153,7 +153,7 @@ const devNote = alert(
 /** The sign-in form. Its action, method and hidden `prompt` are what tests/support/idp-login.ts reads. */
 export function signInPage(
 	context: PageContext,
-	input: { action: string; cancel: string; clientName: string; loginHint?: string; error?: string }
+	input: { action: string; cancel: string; clientName: string; loginHint?: string; error?: string; askOtp?: boolean }
 ): string {
 	const hint = input.loginHint ?? '';
 	return page(context, {
@@ -172,6 +172,11 @@ ${input.error ? alert('error', `<p>${escapeHtml(input.error)}</p>`, ' role="aler
 <div class="field">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${hint ? ' autofocus' : ''}>
+</div>
+<div class="field">
+<label for="otp">One-time code${input.askOtp ? ' (this app asks for it)' : ' (optional)'}</label>
+<input id="otp" name="otp" type="text" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" aria-describedby="otp-note">
+<p class="small muted" id="otp-note">Any six digits make this a multi-factor sign-in; leave it empty for a password-only one.</p>
 </div>
 <button type="submit" class="button block">Sign in</button>
 </form>

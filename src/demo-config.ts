@@ -1,16 +1,34 @@
+import { DEMO_FAPI_CLIENT_ID, DEMO_FAPI_PRIVATE_JWK, DEV_ACR_MFA } from '../dev/clients.js';
 // The demo's configuration, from the environment. `npm run dev` starts the embedded dev identity
 // provider on 127.0.0.1:4000 and sets nothing, so these defaults point at it.
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 
 export const issuer = env('SSO_ISSUER', 'http://127.0.0.1:4000');
-export const clientId = env('SSO_CLIENT_ID', 'demo');
+// SSO_PROFILE=fapi signs in as the dev IdP's FAPI 2.0 client: pushed authorization requests,
+// private_key_jwt with its dev key, no secret (README "FAPI 2.0").
+export const fapi = process.env.SSO_PROFILE === 'fapi';
+export const clientId = env('SSO_CLIENT_ID', fapi ? DEMO_FAPI_CLIENT_ID : 'demo');
 export const origin = env('ORIGIN', 'http://127.0.0.1:5173');
 // The dev IdP speaks plain http on loopback; anything else must be https.
 export const allowInsecureRequests = new URL(issuer).protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(new URL(issuer).hostname);
 
 // SSO_OIDC_PUBLIC=1 makes the app a public client (no secret, PKCE only, e.g. SSO_CLIENT_ID=demo-public):
 // one client id is public or confidential for every flow, so both hooks get the same answer.
-export const clientSecret = process.env.SSO_OIDC_PUBLIC === '1' ? undefined : env('SSO_CLIENT_SECRET', 'demo-secret-demo-secret-demo-secret-00');
+export const clientSecret =
+	process.env.SSO_OIDC_PUBLIC === '1' || fapi ? undefined : env('SSO_CLIENT_SECRET', 'demo-secret-demo-secret-demo-secret-00');
+/**
+ * How the app authenticates to the token endpoint. SSO_CLIENT_AUTH=client_secret_post for servers that
+ * do not decode form-encoded Basic credentials; the FAPI profile signs a private_key_jwt.
+ */
+export const clientAuth = fapi
+	? ({ method: 'private_key_jwt', key: { ...DEMO_FAPI_PRIVATE_JWK }, kid: DEMO_FAPI_PRIVATE_JWK.kid } as const)
+	: clientSecret === undefined
+		? ('none' as const)
+		: process.env.SSO_CLIENT_AUTH === 'client_secret_post'
+			? ('client_secret_post' as const)
+			: ('client_secret_basic' as const);
+/** The step-up level of the demo's /dashboard/secure page: the dev IdP's multi-factor sign-in. */
+export const stepUpAcr = env('SSO_STEP_UP_ACR', DEV_ACR_MFA);
 // The other knobs shorten timings for tests.
 const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 export const oidcTimings = {

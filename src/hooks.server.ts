@@ -1,6 +1,6 @@
 import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
-import { allowInsecureRequests, clientId, clientSecret, familyStore, fetchUserInfo, issuer, oidcTimings, origin, verifyProtocol } from './demo-config.js';
+import { allowInsecureRequests, clientAuth, clientId, clientSecret, fapi, familyStore, fetchUserInfo, issuer, oidcTimings, origin, verifyProtocol } from './demo-config.js';
 
 // Test builds with SvelteKit's server tracing on (SSO_TRACING=1) export spans to SSO_TRACE_FILE.
 if (process.env.SSO_TRACE_FILE) (await import('./demo-tracing.js')).startTracing(process.env.SSO_TRACE_FILE);
@@ -14,6 +14,9 @@ function authHandle() {
 		issuer,
 		clientId,
 		clientSecret,
+		clientAuth,
+		// The FAPI client's registration requires PAR; its metadata flag is per client, not server-wide.
+		pushedAuthorizationRequests: fapi,
 		origin,
 		allowInsecureRequests,
 		callbackPaths: ['/callback'],
@@ -34,6 +37,7 @@ const handoffHandler = (alone = false) =>
 		issuer,
 		clientId,
 		clientSecret,
+		clientAuth,
 		origin,
 		allowInsecureRequests,
 		pkce: true,

@@ -22,8 +22,10 @@ export type AuthErrorCode =
 	| 'invalid_grant'
 	| 'server_error'
 	| 'session_revoked'
-	// The authorization server refused this client's own authentication: a configuration fact
-	| 'invalid_client';
+	// The authorization server refused this client's authentication (a configuration fact, RFC 6749 §5.2)
+	| 'invalid_client'
+	// The returned authentication is weaker or older than the route asked for (RFC 9470)
+	| 'insufficient_user_authentication';
 
 /** Every {@link AuthErrorCode}, for validation and exhaustive tests. */
 export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
@@ -44,7 +46,8 @@ export const AUTH_ERROR_CODES: readonly AuthErrorCode[] = Object.freeze([
 	'invalid_grant',
 	'server_error',
 	'session_revoked',
-	'invalid_client'
+	'invalid_client',
+	'insufficient_user_authentication'
 ]);
 
 /**

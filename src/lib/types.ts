@@ -18,6 +18,12 @@ export interface SessionInfo {
 	readonly expiresAt: number;
 	/** How the user signed in. */
 	readonly source: 'handoff' | 'oidc' | 'testing';
+	/** The authentication context class the identity provider asserted (the ID token's `acr`), if any. */
+	readonly acr?: string;
+	/** When the user last authenticated at the identity provider (the ID token's `auth_time`, ms), if known. */
+	readonly authenticatedAt?: number;
+	/** The identity provider's own session end (ms; IPSIE SL1 `session_expiry`), when it gave one: `expiresAt` never passes it. */
+	readonly idpSessionExpiresAt?: number;
 }
 
 /** `event.locals.auth` of a signed-in request. */

@@ -118,12 +118,13 @@ const MAX_HOPS = 12;
  */
 export async function signInAtIdp(
 	authorizationUrl: string,
-	options: { login?: string; password?: string; jar?: CookieJarLike } = {}
+	options: { login?: string; password?: string; otp?: string; jar?: CookieJarLike; redirectUri?: string } = {}
 ): Promise<{ callbackUrl: string; jar: CookieJarLike }> {
 	const jar = options.jar ?? new BrowserCookieJar();
 	const login = options.login ?? 'alice';
 	const start = new URL(authorizationUrl);
-	const redirectUri = start.searchParams.get('redirect_uri');
+	// A pushed authorization request (RFC 9126) leaves only client_id and request_uri in the URL.
+	const redirectUri = start.searchParams.get('redirect_uri') ?? options.redirectUri ?? null;
 	if (redirectUri === null) throw new Error('signInAtIdp: the authorization URL has no redirect_uri');
 	const callbackBase = new URL(redirectUri);
 
@@ -153,6 +154,7 @@ export async function signInAtIdp(
 		if (prompt === 'login') {
 			form.set('login', login);
 			form.set('password', options.password ?? 'any-password');
+			if (options.otp !== undefined) form.set('otp', options.otp);
 		}
 		url = new URL(action.replace(/&amp;/g, '&'), url).href;
 		init = { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } };

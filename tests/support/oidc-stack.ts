@@ -44,7 +44,14 @@ export const BCL_CLIENT_SECRET = 'oidc-bcl-secret-oidc-bcl-secret-oidc-bcl-0';
  * CSRF check to `createAuthHandle({ checkOrigin: true })`, which exempts only the back-channel path.
  */
 export async function startOidcStack(
-	options: { env?: Record<string, string>; idp?: StartDevIdpOptions; backchannel?: boolean; publicClient?: boolean } = {}
+	options: {
+		env?: Record<string, string>;
+		idp?: StartDevIdpOptions;
+		backchannel?: boolean;
+		publicClient?: boolean;
+		/** Further clients registered at the IdP for the app's origin (which the test cannot know in advance). */
+		clientsFor?: (appOrigin: string) => Record<string, unknown>[];
+	} = {}
 ): Promise<OidcStack> {
 	const port = await freePort();
 	const appOrigin = `http://127.0.0.1:${port}`;
@@ -52,7 +59,7 @@ export async function startOidcStack(
 	let relay: Server | undefined;
 	let clientId = options.publicClient ? 'demo-public' : DEMO_CLIENT_ID;
 	let clientSecret: string | undefined = options.publicClient ? undefined : DEMO_CLIENT_SECRET;
-	const clients: Record<string, unknown>[] = [...(options.idp?.clients ?? [])];
+	const clients: Record<string, unknown>[] = [...(options.idp?.clients ?? []), ...(options.clientsFor?.(appOrigin) ?? [])];
 	if (options.backchannel) {
 		relay = createServer((req, res) => {
 			const chunks: Buffer[] = [];
@@ -152,17 +159,22 @@ export const CALLBACK = '/callback';
  * Starts a sign-in at the app and drives the IdP's login form; returns the callback URL the IdP sent
  * the browser to, without visiting it, and the login response.
  */
-export async function authorize(stack: OidcStack, jar: BrowserCookieJar, options: { returnTo?: string; login?: string } = {}) {
+export async function authorize(stack: OidcStack, jar: BrowserCookieJar, options: { returnTo?: string; login?: string; otp?: string; loginUrl?: string } = {}) {
 	const query = options.returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(options.returnTo)}`;
-	const start = await fetchWithJar(jar, `${stack.app.url}${LOGIN}${query}`);
+	const start = await fetchWithJar(jar, options.loginUrl ?? `${stack.app.url}${LOGIN}${query}`);
 	const authorizationUrl = start.headers.get('location');
 	if (start.status !== 303 || !authorizationUrl) throw new Error(`login answered ${start.status}`);
-	const { callbackUrl } = await signInAtIdp(authorizationUrl, { login: options.login ?? 'alice', jar });
+	const { callbackUrl } = await signInAtIdp(authorizationUrl, {
+		login: options.login ?? 'alice',
+		jar,
+		redirectUri: `${stack.app.url}${CALLBACK}`,
+		...(options.otp === undefined ? {} : { otp: options.otp })
+	});
 	return { start, authorizationUrl, callbackUrl };
 }
 
 /** A full sign-in: login, the IdP's form, the callback. Returns the callback's answer. */
-export async function signIn(stack: OidcStack, jar: BrowserCookieJar, options: { returnTo?: string; login?: string } = {}) {
+export async function signIn(stack: OidcStack, jar: BrowserCookieJar, options: { returnTo?: string; login?: string; otp?: string; loginUrl?: string } = {}) {
 	const { callbackUrl, authorizationUrl } = await authorize(stack, jar, options);
 	const callback = await fetchWithJar(jar, callbackUrl);
 	return { callback, callbackUrl, authorizationUrl };

@@ -39,6 +39,10 @@ export interface SessionRecord {
 	readonly family?: { readonly id: string; readonly generation: number };
 	/** The authorization server's view of the session, for back-channel logout. */
 	readonly idp?: { readonly iss: string; readonly sub: string; readonly sid?: string };
+	/** How the user authenticated: the ID token's `acr` and `auth_time` (ms), what a step-up is checked against. */
+	readonly authn?: { readonly acr?: string; readonly authTime?: number };
+	/** An absolute end set by the IdP (ms; IPSIE SL1 `session_expiry`): the session never outlives it. */
+	readonly expiresCap?: number;
 }
 
 /** The outcome of reading the session cookie of a request. */
@@ -81,7 +85,7 @@ export interface SessionCookie {
 	/** Deletes every cookie of `present`. */
 	clear(batch: CookieBatch, url: URL, present: readonly string[]): void;
 	/** When a record expires: the earlier of the inactivity and the absolute limit. */
-	expiryOf(record: Pick<SessionRecord, 'createdAt' | 'touchedAt'>): number;
+	expiryOf(record: Pick<SessionRecord, 'createdAt' | 'touchedAt' | 'expiresCap'>): number;
 }
 
 /** Thrown by `write` when a session cannot be stored in cookies within the size budget. */
@@ -115,8 +119,8 @@ export function createSessionCookie(config: {
 	// Both possible default names contain this, so one substring test rules out most requests.
 	const marker = options.cookieName ?? DEFAULTS.session.cookieName;
 
-	const expiryOf = (record: Pick<SessionRecord, 'createdAt' | 'touchedAt'>) =>
-		Math.min(record.createdAt + options.maxAgeMs, record.touchedAt + options.idleTimeoutMs);
+	const expiryOf = (record: Pick<SessionRecord, 'createdAt' | 'touchedAt' | 'expiresCap'>) =>
+		Math.min(record.createdAt + options.maxAgeMs, record.touchedAt + options.idleTimeoutMs, record.expiresCap ?? Infinity);
 
 	function attributes(url: URL): CookieAttributes {
 		const secure = secureFor(url);
@@ -224,5 +228,6 @@ function toRecord(value: unknown): SessionRecord | null {
 	if (!isString(r.id) || !['handoff', 'oidc', 'testing'].includes(r.source as string)) return null;
 	if (!user || typeof user !== 'object' || !isString(user.id)) return null;
 	if (typeof r.createdAt !== 'number' || typeof r.touchedAt !== 'number') return null;
+	if (r.expiresCap !== undefined && typeof r.expiresCap !== 'number') return null;
 	return deepFreeze(r as unknown as SessionRecord);
 }

@@ -32,6 +32,8 @@ export interface TransactionState {
 	nonce: string;
 	/** The maximum age of the authentication session (the `max_age` request parameter), in seconds. */
 	maxAge?: number;
+	/** The `acr_values` requested (space-separated): the ID token's `acr` must be one of them. */
+	acrValues?: string;
 	/** The auth session ID for the connect-accounts flow. */
 	authSession?: string;
 	/** The scope requested for this transaction. */
@@ -480,6 +482,7 @@ const FIELDS = [
 	'returnTo',
 	'nonce',
 	'maxAge',
+	'acrValues',
 	'authSession',
 	'scope',
 	'audience',

@@ -27,7 +27,8 @@ export const errorMessages: Record<AuthErrorCode, string> & Record<string, strin
 	invalid_grant: 'The sign-in could not be completed. Please try again.',
 	server_error: 'Something went wrong while signing you in. Please try again.',
 	session_revoked: 'Your session was ended. Please sign in again.',
-	invalid_client: 'This app is not set up correctly with its identity provider. Please contact the site owner.'
+	invalid_client: 'This app is not set up correctly with its identity provider. Please contact the site owner.',
+	insufficient_user_authentication: 'This page needs a stronger or more recent sign-in, which your identity provider did not confirm.'
 };
 
 /** Shown for a code this page does not know. */

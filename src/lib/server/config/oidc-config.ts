@@ -32,6 +32,14 @@ export interface OidcOptions extends SharedOptions {
 	prompt?: string;
 	/** `max_age` in seconds: the ID token's `auth_time` must be at most this old. */
 	maxAge?: number;
+	/**
+	 * Push every authorization request to the server's `pushed_authorization_request_endpoint` (PAR,
+	 * RFC 9126), authenticated as the client, and send the browser only `client_id` and the
+	 * `request_uri`: the request cannot be read or altered in the browser or in logs on the way. On by
+	 * itself when the server's metadata says `require_pushed_authorization_requests`; set it when
+	 * only this client's registration requires it (FAPI 2.0 does). Default false.
+	 */
+	pushedAuthorizationRequests?: boolean;
 	/** Where a sign-in without `returnTo` ends. Default `'/'`. */
 	postLoginRedirect?: string;
 	/**
@@ -73,6 +81,7 @@ export interface OidcConfig {
 	readonly authorizationParams: (event: { url: URL }) => AuthorizationParams;
 	readonly prompt: string | undefined;
 	readonly maxAge: number | undefined;
+	readonly pushedAuthorizationRequests: boolean;
 	readonly postLoginRedirect: string;
 	readonly postLogoutRedirect: string;
 	readonly errorRedirect: (code: AuthErrorCode) => string;
@@ -165,6 +174,7 @@ export function resolveOidcConfig(fn: string, options: OidcOptions): OidcConfig 
 		authorizationParams,
 		prompt: options.prompt,
 		maxAge: options.maxAge,
+		pushedAuthorizationRequests: booleanOption(fn, 'pushedAuthorizationRequests', options.pushedAuthorizationRequests, false),
 		postLoginRedirect: destinationOption(fn, 'postLoginRedirect', options.postLoginRedirect, DEFAULTS.oidc.postLoginRedirect),
 		postLogoutRedirect: destinationOption(fn, 'postLogoutRedirect', options.postLogoutRedirect, DEFAULTS.oidc.postLogoutRedirect),
 		errorRedirect: errorRedirectOption(fn, options.errorRedirect, DEFAULTS.auth.errorRedirect),

@@ -4,6 +4,7 @@ import type { TransactionCookieOptions } from '../../cookies/transaction-store.j
 import { resolveSecrets, type SecretOption } from '../../crypto/secret.js';
 import { DEFAULTS } from '../../defaults.js';
 import { envDefault, isDevelopment, missingOptionHint, warnOnce } from '../../environment.js';
+import { resolveClientAuth, type ClientAuthConfig, type ClientAuthOption } from './client-auth-config.js';
 import { misuse } from '../../errors.js';
 import { isRefreshTokenFamilyStore, type RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
 import type { AuthUser } from '../../types.js';
@@ -32,10 +33,21 @@ export interface SharedOptions {
 	/** This app's client id at the issuer (required). */
 	clientId: string;
 	/**
-	 * The client secret, sent as `client_secret_basic` (token, revocation and handoff verify calls).
-	 * Without it the app is a public client whose code is protected by PKCE alone.
+	 * The client secret, sent as `clientAuth` says (default `client_secret_basic`) on token, PAR and
+	 * revocation calls, and as HTTP Basic on the handoff verify call. Without it (and without
+	 * `private_key_jwt`) the app is a public client whose code is protected by PKCE alone.
 	 */
 	clientSecret?: string;
+	/**
+	 * How the app authenticates to the token, pushed authorization request and revocation endpoints:
+	 * `'client_secret_basic'` (the default with a `clientSecret`), `'client_secret_post'` (for servers
+	 * that do not decode the RFC 6749 §2.3.1 form-encoding of Basic credentials containing `-_.~` and
+	 * the like), `'none'` (a public client; the default without a secret), or
+	 * `{ method: 'private_key_jwt', key, kid }` (RFC 7523: a private JWK or CryptoKey; no secret
+	 * exists). Checked against `clientSecret` at startup. A server answering `invalid_client` /
+	 * `unauthorized_client` surfaces as the error code `invalid_client`.
+	 */
+	clientAuth?: ClientAuthOption;
 	/** Secret(s) for sealing cookies, at least 32 bytes; the first seals, all open. Default: `AUTH_SECRET`. */
 	secret?: SecretOption;
 	/** Session cookie options (seed 001's `sessionOptions`). */
@@ -96,6 +108,7 @@ export interface SharedConfig {
 	readonly issuerId: string;
 	readonly clientId: string;
 	readonly clientSecret: string | undefined;
+	readonly clientAuth: ClientAuthConfig;
 	readonly secrets: readonly string[];
 	readonly sessionOptions: ResolvedSessionOptions;
 	readonly origin: URL | undefined;
@@ -120,6 +133,7 @@ export const SHARED_OPTION_NAMES = [
 	'issuer',
 	'clientId',
 	'clientSecret',
+	'clientAuth',
 	'secret',
 	'sessionOptions',
 	'origin',
@@ -146,6 +160,7 @@ export function resolveSharedConfig(fn: string, options: SharedOptions): SharedC
 	const issuer = issuerOption(fn, options.issuer, allowInsecureRequests);
 	const clientId = requiredString(fn, 'clientId', options.clientId);
 	const clientSecret = optionalString(fn, 'clientSecret', options.clientSecret);
+	const clientAuth = resolveClientAuth(fn, options.clientAuth, clientId, clientSecret);
 	const clock = functionOption<Clock>(fn, 'clock', options.clock, systemClock);
 	const appFetch = functionOption<typeof fetch>(fn, 'fetch', options.fetch, globalThis.fetch);
 	// Called as a plain function, never as a method of an options object: workerd's fetch refuses a
@@ -185,6 +200,7 @@ export function resolveSharedConfig(fn: string, options: SharedOptions): SharedC
 		issuerId: options.issuer,
 		clientId,
 		clientSecret,
+		clientAuth,
 		secrets,
 		sessionOptions,
 		origin,

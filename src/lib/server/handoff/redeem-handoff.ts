@@ -183,7 +183,8 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 					// Sealed with the session, never in a cookie in a form that decodes (docs/SECURITY.md D2).
 					...(verified.dpop === undefined ? {} : { dpop: verified.dpop })
 				},
-				idp: { iss: shared.issuerId, sub: verified.user.id, sid: verified.session.id }
+				idp: { iss: shared.issuerId, sub: verified.user.id, sid: verified.session.id },
+				...(verified.sessionExpiresAt === undefined ? {} : { sessionExpiresAt: verified.sessionExpiresAt })
 			},
 			{ url: cookieUrl, present, current, cookieHeader: header ?? '' },
 			batch,

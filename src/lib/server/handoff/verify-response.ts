@@ -13,6 +13,8 @@ export interface VerifiedHandoff {
 	readonly user: AuthUser;
 	/** The authorization server's session id (kept for back-channel logout). */
 	readonly session: { readonly id: string };
+	/** IPSIE SL1 `session_expiry` (ms): the enterprise IdP's session ends then, and this session with it. */
+	readonly sessionExpiresAt?: number;
 	readonly carryOverState: Record<string, unknown> | null;
 	/** For a DPoP-bound grant: the key the verify call proved, which later calls with the token need. */
 	readonly dpop?: DpopPrivateJwk;
@@ -82,6 +84,12 @@ export function parseVerifyResponse(body: unknown, clientId: string, protocol: V
 	if (session.expiresAt !== undefined && !isDateTime(session.expiresAt)) invalid('has a "session.expiresAt" that is not an RFC 3339 date-time');
 	if (dpop && user.emailVerified !== undefined && typeof user.emailVerified !== 'boolean') invalid('has a malformed "user.emailVerified"');
 	if (carry_over_state !== undefined && carry_over_state !== null && !isObject(carry_over_state)) invalid('has a malformed "carry_over_state"');
+	// IPSIE SL1: seconds since the epoch, top level as in an ID token. Checked against the clock by the
+	// session it caps (establishSession), here only for its shape.
+	const sessionExpiry = body.session_expiry;
+	if (sessionExpiry !== undefined && (typeof sessionExpiry !== 'number' || !Number.isFinite(sessionExpiry) || sessionExpiry <= 0)) {
+		invalid('has a malformed "session_expiry"');
+	}
 	return {
 		tokenType: expectedType,
 		accessToken: access_token,
@@ -93,6 +101,7 @@ export function parseVerifyResponse(body: unknown, clientId: string, protocol: V
 			...(typeof user.name === 'string' ? { name: user.name } : {})
 		},
 		session: { id: session.id },
+		...(typeof sessionExpiry === 'number' ? { sessionExpiresAt: Math.floor(sessionExpiry * 1000) } : {}),
 		carryOverState: (carry_over_state as Record<string, unknown> | undefined) ?? null
 	};
 }

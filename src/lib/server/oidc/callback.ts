@@ -152,6 +152,12 @@ async function complete(
 	if (!validated.get('code')) throw new Rejected('invalid_request', 'the callback has no code', 400);
 
 	const { tokens, claims } = await exchange(runtime, as, validated, tx, obtained);
+	// A step-up (or a configured acr_values) asked for one of these levels: an ID token without one of
+	// them is a server that ignored the request, never access (OIDC Core §3.1.2.1, RFC 9470).
+	if (tx.acrValues !== undefined && (typeof claims.acr !== 'string' || !tx.acrValues.split(' ').includes(claims.acr))) {
+		throw new Rejected('insufficient_user_authentication', 'the ID token\'s acr is not one of the requested acr_values');
+	}
+	const sessionExpiresAt = sessionExpiry(claims);
 	let userClaims: OidcClaims = claims;
 	if (config.fetchUserInfo && as.userinfo_endpoint) {
 		try {
@@ -174,7 +180,17 @@ async function complete(
 	try {
 		established = await establishSession(
 			runtime,
-			{ source: 'oidc', user, tokens, idp: { iss: claims.iss, sub: claims.sub, ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}) } },
+			{
+				source: 'oidc',
+				user,
+				tokens,
+				idp: { iss: claims.iss, sub: claims.sub, ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}) },
+				authn: {
+					...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
+					...(typeof claims.auth_time === 'number' ? { authTime: claims.auth_time * 1000 } : {})
+				},
+				...(sessionExpiresAt === undefined ? {} : { sessionExpiresAt })
+			},
 			{ url: current.url, present: current.present, current: current.record, cookieHeader: event.request.headers.get('cookie') ?? '' },
 			batch
 		);
@@ -215,9 +231,13 @@ async function exchange(
 			requireIdToken: true
 		});
 	} catch (error) {
-		const code = tokenEndpointErrorCode(error);
+		let code = tokenEndpointErrorCode(error);
 		if (copy && !isTransient(error)) Object.assign(obtained, { as, tokens: await tokensOfRefusedAnswer(copy) });
 		if (code === 'network_error' || code === 'timeout') runtime.discovery.invalidate();
+		// auth_time older than the max_age asked for (or missing): the server did not re-authenticate.
+		if (tx.maxAge !== undefined && error instanceof oauth.OperationProcessingError && /auth_time|End-User authentication/.test(error.message)) {
+			code = 'insufficient_user_authentication';
+		}
 		throw new Rejected(code, `token request: ${describe(error)}`, 303, { cause: error });
 	}
 	Object.assign(obtained, { as, tokens: { refreshToken: result.refresh_token, accessToken: result.access_token } });
@@ -249,6 +269,17 @@ async function exchange(
 		...(result.scope ? { scope: result.scope } : {})
 	};
 	return { tokens, claims };
+}
+
+/**
+ * IPSIE SL1's `session_expiry` (seconds since the epoch): when the enterprise IdP's session ends.
+ * establishSession caps the SDK's session there and refuses one already over.
+ */
+function sessionExpiry(claims: OidcClaims): number | undefined {
+	const value = (claims as { session_expiry?: unknown }).session_expiry;
+	if (value === undefined) return undefined;
+	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Rejected('invalid_token', "the ID token's session_expiry is not a time");
+	return Math.floor(value * 1000);
 }
 
 // States whose callback this process has started to complete, per runtime: bounded, each kept for

@@ -47,7 +47,8 @@ function explicitOptions(options: SharedOptions): Partial<SharedOptions> {
 
 // Functions and objects are compared by identity (the same store, clock or fetch); data by its
 // validated value, so `secret: env.AUTH_SECRET` agrees with a hook that read AUTH_SECRET itself.
-const BY_IDENTITY = new Set<SharedName>(['clock', 'fetch', 'familyStore', 'userFromClaims']);
+// `clientAuth` too: a private key (a CryptoKey serializes to `{}`) is the same only as itself.
+const BY_IDENTITY = new Set<SharedName>(['clock', 'fetch', 'familyStore', 'userFromClaims', 'clientAuth']);
 
 function resolvedValue(config: SharedConfig, name: SharedName): unknown {
 	switch (name) {

@@ -13,6 +13,7 @@ import type { AuthUser, SignedInAuth } from '../../types.js';
 import type { SharedConfig } from '../config/shared-config.js';
 import { createDiscovery, type Discovery, type ServerConnection } from '../http/discovery.js';
 import { createErrorReporter, type AuthErrorInfo, type ErrorReporter } from '../http/error-reporter.js';
+import { createClientAuth } from '../oidc/client-auth.js';
 import { defaultUserFromClaims, issuerKey, type OidcClaims } from '../oidc/claims.js';
 import { createRefresher, type Refresher } from '../refresh/refresher.js';
 import { createRefreshTokenFamilyRotation, type RefreshTokenFamilyRotation } from '../refresh/rotation.js';
@@ -107,7 +108,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 			return Math.round((clock() - Date.now()) / 1000);
 		}
 	};
-	const clientAuth = config.clientSecret === undefined ? oauth.None() : oauth.ClientSecretBasic(config.clientSecret);
+	const clientAuth = createClientAuth(config.clientAuth);
 	const userFromClaims = config.userFromClaims ?? defaultUserFromClaims;
 	const transactionOrigin = origin ?? members.transactionOrigin;
 
@@ -171,7 +172,15 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 			return Object.freeze({
 				isAuthenticated: true as const,
 				user: record.user,
-				session: Object.freeze({ id: record.id, createdAt: record.createdAt, expiresAt, source: record.source }),
+				session: Object.freeze({
+					id: record.id,
+					createdAt: record.createdAt,
+					expiresAt,
+					source: record.source,
+					...(record.authn?.acr === undefined ? {} : { acr: record.authn.acr }),
+					...(record.authn?.authTime === undefined ? {} : { authenticatedAt: record.authn.authTime }),
+					...(record.expiresCap === undefined ? {} : { idpSessionExpiresAt: record.expiresCap })
+				}),
 				carryOverState: carryOverState ? Object.freeze(carryOverState) : null,
 				getAccessToken: getAccessToken ?? (async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null))
 			});

@@ -14,6 +14,10 @@ export interface NewSession {
 	readonly tokens: StoredTokenSet;
 	/** The authorization server's view of the session, for refresh checks and back-channel logout. */
 	readonly idp: NonNullable<SessionRecord['idp']>;
+	/** How the user authenticated (the ID token's `acr` and `auth_time`), for step-up checks. */
+	readonly authn?: SessionRecord['authn'];
+	/** The IdP's session expiry (ms; IPSIE SL1 `session_expiry`): the session ends then at the latest. */
+	readonly sessionExpiresAt?: number;
 }
 
 /** Where the new session is written. */
@@ -59,14 +63,19 @@ export async function establishSession(
 	handoff?: { readonly carryOverState: Record<string, unknown> | null }
 ): Promise<EstablishedSession> {
 	const now = Math.floor(runtime.clock());
+	if (session.sessionExpiresAt !== undefined && session.sessionExpiresAt <= now) {
+		throw new AuthError('invalid_token', "the identity provider's session (session_expiry) has already ended");
+	}
+	// The family lives no longer than the session may (the IdP's session expiry included).
+	const familyExpiresAt = Math.min(now + runtime.sessionMaxAgeMs, session.sessionExpiresAt ?? Infinity);
 	let family: SessionRecord['family'];
 	if (session.tokens.refreshToken) {
 		try {
 			const registered = await runtime.rotation.register({
 				familyId: randomToken(24),
 				subject: session.idp.sub,
-				payload: await runtime.vault.seal(session.tokens, now + runtime.sessionMaxAgeMs),
-				expiresAtMs: now + runtime.sessionMaxAgeMs
+				payload: await runtime.vault.seal(session.tokens, familyExpiresAt),
+				expiresAtMs: familyExpiresAt
 			});
 			family = { id: registered.familyId, generation: registered.generation };
 		} catch (cause) {
@@ -82,7 +91,9 @@ export async function establishSession(
 		touchedAt: now,
 		tokens: session.tokens,
 		...(family ? { family } : {}),
-		idp: session.idp
+		idp: session.idp,
+		...(session.authn && Object.keys(session.authn).length > 0 ? { authn: session.authn } : {}),
+		...(session.sessionExpiresAt === undefined ? {} : { expiresCap: session.sessionExpiresAt })
 	};
 
 	const writes = new CookieBatch();

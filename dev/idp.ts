@@ -67,6 +67,8 @@ export interface StartDevIdpOptions {
 	 * user's authentication (the enterprise session's end). Default 8 hours.
 	 */
 	sessionExpirySeconds?: number;
+	/** Require pushed authorization requests (RFC 9126) of every client, and say so in the metadata. Default false. */
+	requirePushedAuthorizationRequests?: boolean;
 }
 
 /** The contracts `DEV_IDP_HANDOFF_PROTOCOL` selects; a value it does not know stops the start. */
@@ -266,6 +268,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 			dPoP: { enabled: true },
 			rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
 			backchannelLogout: { enabled: true },
+			pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests ?? false },
 			// FAPI 2.0 Security Profile for the FAPI demo clients only (isFapiClientId): issuer as the
 			// client assertion's audience, PKCE, redirect_uri required; their registration adds PAR and
 			// private_key_jwt. Every other client keeps the plain profile.

@@ -188,3 +188,19 @@ describe('client_secret_post against oidc-provider, with -_.~ in the client id a
 		}
 	});
 });
+
+describe('pushed authorization requests when the server requires them', () => {
+	let required: OidcStack;
+	beforeAll(async () => {
+		required = await startOidcStack({ idp: { requirePushedAuthorizationRequests: true } });
+	});
+	afterAll(() => required?.stop());
+
+	it('are used without any option once the metadata says require_pushed_authorization_requests', async () => {
+		const jar = new BrowserCookieJar();
+		const { authorizationUrl, callback } = await signIn(required, jar, { returnTo: '/dashboard' });
+		expect([...new URL(authorizationUrl).searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+		expect(callback.headers.get('location')).toBe('/dashboard');
+		expect((await whoami(required, jar)).body.isAuthenticated).toBe(true);
+	});
+});

@@ -7,6 +7,10 @@ export const env = {
 	get app(): string {
 		return required('E2E_APP_URL');
 	},
+	/** The same demo build switched to the FAPI 2.0 profile (SSO_PROFILE=fapi). */
+	get fapiApp(): string {
+		return required('E2E_FAPI_APP_URL');
+	},
 	get idp(): string {
 		return required('E2E_IDP_URL');
 	},

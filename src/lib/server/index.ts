@@ -12,6 +12,7 @@ export { createHandoffHandler, type HandoffHandlerOptions } from './handoff-hand
 export { verifyHandoffToken, type VerifyHandoffResult } from './verify-handoff-token.js';
 export type { HandoffOptions, HandoffErrorInfo } from './config/handoff-config.js';
 export type { SharedOptions } from './config/shared-config.js';
+export type { ClientAuthOption, ClientAuthMethod, PrivateKeyJwtClientAuth, ClientAssertionAlg } from './config/client-auth-config.js';
 export { safeReturnTo } from './http/return-to.js';
 export { startHandoff } from './start-handoff.js';
 // Stores

@@ -17,7 +17,9 @@ export interface RequireAuthOptions {
 	 * through a new authorization request with `acr_values` (and `prompt=login`), whose returned ID
 	 * token must carry one of them — a server that ignores the request ends in the error
 	 * `insufficient_user_authentication`, never in access. List every level that satisfies the route
-	 * (`['urn:example:mfa', 'urn:example:hardware-key']`).
+	 * (`['urn:example:mfa', 'urn:example:hardware-key']`). An `acr_values` in `createAuthHandle`'s
+	 * `authorizationParams` is asked for and verified on every sign-in instead (a login link cannot
+	 * replace it), so list it here too.
 	 */
 	acr?: string | readonly string[];
 	/**

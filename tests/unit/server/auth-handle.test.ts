@@ -109,6 +109,18 @@ describe('sign-in and callback through the hook', () => {
 		expect([bad.searchParams.get('prompt'), bad.searchParams.get('login_hint')]).toEqual([null, null]);
 	});
 
+	it('forwards a step-up acr_values and max_age from the login query, but never lets a link replace a configured acr_values', async () => {
+		const plain = await setup();
+		const asked = new URL((await plain.call('/auth/login?acr_values=urn%3Amfa%20urn%3Ahwk&max_age=30')).response.headers.get('location')!);
+		expect([asked.searchParams.get('acr_values'), asked.searchParams.get('max_age')]).toEqual(['urn:mfa urn:hwk', '30']);
+		const malformed = new URL((await plain.call('/auth/login?acr_values=%0Aevil&max_age=-1')).response.headers.get('location')!);
+		expect([malformed.searchParams.get('acr_values'), malformed.searchParams.get('max_age')]).toEqual([null, null]);
+		// The app's own level, and the tighter of two max_age values.
+		const configured = await setup({ authorizationParams: { acr_values: 'urn:mfa' }, maxAge: 600 });
+		const link = new URL((await configured.call('/auth/login?acr_values=urn%3Aweak&max_age=6000')).response.headers.get('location')!);
+		expect([link.searchParams.get('acr_values'), link.searchParams.get('max_age')]).toEqual(['urn:mfa', '600']);
+	});
+
 	it('C12: an HTML body or a hang at the token endpoint ends in an error redirect, no session, transaction cleared', async () => {
 		for (const [fault, code] of [
 			[(as: FakeAs) => as.tokenResponses.push(() => new Response('<html>oops</html>', { status: 500, headers: { 'content-type': 'text/html' } })), 'server_error'],

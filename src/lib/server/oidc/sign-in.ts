@@ -101,13 +101,13 @@ const MAX_AGE = /^\d{1,9}$/;
 
 /**
  * What the login request asks beyond the configured defaults: `acr_values` and `max_age` from the
- * query (`requireAuth` sends them for a step-up), else an `acr_values` of `authorizationParams`.
- * Whatever is asked is recorded in the transaction and checked on the returned ID token, so a
- * request can only ever demand more, and an ignored demand fails the sign-in. Malformed values are
- * dropped, as `prompt` is.
+ * query (`requireAuth` sends them for a step-up). An `acr_values` of `authorizationParams` is the
+ * app's own rule and wins: a crafted login link cannot swap it for a weaker level. Whatever is asked is
+ * recorded in the transaction and checked on the returned ID token, so an ignored demand fails the
+ * sign-in; `max_age` can only be tightened. Malformed values are dropped, as `prompt` is.
  */
 function stepUpRequest(params: URLSearchParams, configuredAcr: string | undefined): { acrValues?: string; maxAge?: number } {
-	const acr = params.get('acr_values') ?? configuredAcr;
+	const acr = configuredAcr ?? params.get('acr_values');
 	const age = params.get('max_age');
 	return {
 		...(acr !== undefined && acr !== null && ACR_VALUES.test(acr) ? { acrValues: acr } : {}),

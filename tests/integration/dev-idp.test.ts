@@ -466,8 +466,9 @@ describe('dev IdP: its own pages', () => {
 		const { response, html, url } = await authorize(jar);
 		expect(new URL(url).pathname).toMatch(/^\/interaction\/[\w-]+$/);
 		expect(response.status).toBe(200);
-		expect(expectOwnPage(response, html)).toBe(2);
+		expect(expectOwnPage(response, html)).toBe(3);
 		expect(html).toContain('<label for="login">User name</label>');
+		expect(html).toContain('<label for="otp">One-time code (optional)</label>');
 		expect(html).toContain('<label for="password">Password</label>');
 		expect(html).toMatch(/<input id="login" name="login" type="text"[^>]*autocomplete="username"[^>]*required/);
 		expect(html).toMatch(/<input id="password" name="password" type="password" autocomplete="current-password" required/);

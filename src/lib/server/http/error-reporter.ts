@@ -24,7 +24,7 @@ const HINTS: Partial<Record<AuthErrorCode, string>> = {
 	session_conflict: 'another user is signed in in this browser; sessionConflict decides',
 	rate_limited: 'more handoffs than the verify budget allows: a link scanner or a loop?',
 	invalid_client:
-		"the server refused this app's client authentication: check clientId, clientSecret and clientAuth, and that the client's token_endpoint_auth_method at the server matches how this app authenticates (client_secret_basic form-encodes - _ . ~ in the id and secret, RFC 6749 §2.3.1, and some servers do not decode it: clientAuth 'client_secret_post')",
+		"the server refused this app's client authentication: check clientId and clientSecret (and clientAuth), and that the client's token_endpoint_auth_method at the server matches how this app authenticates (client_secret_basic form-encodes - _ . ~ in the id and secret, RFC 6749 §2.3.1, and some servers do not decode it: clientAuth 'client_secret_post')",
 	invalid_grant: 'the server refused the code or refresh token: already used, expired, revoked, or issued to another client or redirect URI',
 	insufficient_user_authentication: "the ID token's acr or auth_time does not meet what requireAuth asked for: the server ignored acr_values / max_age"
 };

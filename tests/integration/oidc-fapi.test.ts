@@ -138,6 +138,18 @@ describe('FAPI 2.0 client against oidc-provider in FAPI 2.0 mode', () => {
 		await eventually(async () => expect((await whoami(stack, replay)).body.isAuthenticated).toBe(false), { timeoutMs: 10_000 });
 		expect((await whoami(stack, free)).body.isAuthenticated).toBe(true);
 	});
+
+	it('an ID token whose session_expiry has already passed signs nobody in', async () => {
+		const jar = new BrowserCookieJar();
+		stack.idp.sessionExpirySeconds = -60;
+		try {
+			const { callback } = await signIn(stack, jar, { login: 'mary' });
+			expect(callback.headers.get('location')).toBe('/login?error=invalid_token');
+			expect((await whoami(stack, jar)).body.isAuthenticated).toBe(false);
+		} finally {
+			stack.idp.sessionExpirySeconds = 8 * 60 * 60;
+		}
+	});
 });
 
 describe('client_secret_post against oidc-provider, with -_.~ in the client id and secret', () => {

@@ -59,6 +59,14 @@ describe('parseVerifyResponse', () => {
 		expect(result.carryOverState).toEqual({ cart: [1, 2] });
 	});
 
+	it('keeps an IPSIE session_expiry (seconds) as the session cap in ms, and refuses a malformed one', () => {
+		expect(parseVerifyResponse(grant({ session_expiry: 1_900_000_000 }), CLIENT).sessionExpiresAt).toBe(1_900_000_000_000);
+		expect(parseVerifyResponse(grant(), CLIENT).sessionExpiresAt).toBeUndefined();
+		for (const bad of ['1900000000', -1, 0, null]) {
+			expect(refusal(grant({ session_expiry: bad })).message).toMatch(/"session_expiry"/);
+		}
+	});
+
 	it('refuses a body that is not a JSON object', () => {
 		for (const body of [null, 'grant', 42, [grant()]]) expectRefused(body, /not a JSON object/);
 	});

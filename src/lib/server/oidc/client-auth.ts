@@ -19,8 +19,11 @@ export function createClientAuth(config: ClientAuthConfig): oauth.ClientAuth {
 			const { kid, alg } = config;
 			let signer: Promise<oauth.ClientAuth> | undefined;
 			const load = async (): Promise<oauth.ClientAuth> => {
+				const given = config.key;
 				const key =
-					config.key instanceof CryptoKey ? config.key : ((await importJWK({ ...config.key, ext: false } as Parameters<typeof importJWK>[0], alg)) as CryptoKey);
+					typeof CryptoKey !== 'undefined' && given instanceof CryptoKey
+						? given
+						: ((await importJWK({ ...(given as JsonWebKey), ext: false } as Parameters<typeof importJWK>[0], alg)) as CryptoKey);
 				return oauth.PrivateKeyJwt(kid === undefined ? key : { key, kid });
 			};
 			return async (as, client, body, headers) => {

@@ -29,6 +29,8 @@ export const clientAuth = fapi
 			: ('client_secret_basic' as const);
 /** The step-up level of the demo's /dashboard/secure page: the dev IdP's multi-factor sign-in. */
 export const stepUpAcr = env('SSO_STEP_UP_ACR', DEV_ACR_MFA);
+/** How recent a sign-in the demo's /dashboard/recent page needs, in seconds. */
+export const stepUpMaxAge = Number(env('SSO_STEP_UP_MAX_AGE', '300'));
 // The other knobs shorten timings for tests.
 const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 export const oidcTimings = {

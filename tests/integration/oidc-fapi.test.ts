@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FAPI_CLIENT_ID, DEV_ACR_MFA, DEV_ACR_PASSWORD } from '../../dev/clients.js';
 import { startApp } from '../support/app-server.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, untilTime } from '../support/eventually.js';
 import {
 	BrowserCookieJar,
 	fetchWithJar,
@@ -17,11 +17,13 @@ import {
 // The demo switched to the dev IdP's FAPI 2.0 client (SSO_PROFILE=fapi) against oidc-provider's FAPI
 // 2.0 profile: PAR required, private_key_jwt (ES256), ES256 ID tokens, IPSIE session_expiry.
 
+// /dashboard/recent needs a sign-in at most this many seconds old.
+const MAX_AGE = 3;
 let stack: OidcStack;
 const pushed: string[] = [];
 const granted: string[] = [];
 beforeAll(async () => {
-	stack = await startOidcStack({ publicClient: true, env: { SSO_PROFILE: 'fapi', SSO_CLIENT_ID: DEMO_FAPI_CLIENT_ID } });
+	stack = await startOidcStack({ publicClient: true, env: { SSO_PROFILE: 'fapi', SSO_CLIENT_ID: DEMO_FAPI_CLIENT_ID, SSO_STEP_UP_MAX_AGE: String(MAX_AGE) } });
 	const provider = stack.idp.provider as unknown as { on(event: string, listener: (ctx: any) => void): void };
 	provider.on('pushed_authorization_request.success', (ctx) => pushed.push(ctx.oidc.client.clientId));
 	provider.on('grant.success', (ctx) => granted.push(`${ctx.oidc.client.clientId}:${ctx.oidc.params.grant_type}`));
@@ -113,6 +115,31 @@ describe('FAPI 2.0 client against oidc-provider in FAPI 2.0 mode', () => {
 		} finally {
 			stack.idp.misbehave = {};
 		}
+	});
+
+	it('step-up by age: an old sign-in is sent through max_age and comes back only with a fresh auth_time', async () => {
+		const jar = new BrowserCookieJar();
+		const { callback } = await signIn(stack, jar, { login: 'barbara' });
+		expect(callback.status).toBe(303);
+		expect((await fetchWithJar(jar, `${stack.app.url}/dashboard/recent`)).status).toBe(200);
+		const signedInAt = (await whoami(stack, jar)).body.session.authenticatedAt as number;
+		await untilTime(signedInAt + MAX_AGE * 1000 + 1_000);
+
+		const gate = await fetchWithJar(jar, `${stack.app.url}/dashboard/recent`);
+		const stepUp = new URL(gate.headers.get('location')!, stack.app.url);
+		expect(Object.fromEntries(stepUp.searchParams)).toEqual({ redirectTo: '/dashboard/recent', max_age: String(MAX_AGE) });
+		// An IdP that ignores max_age and answers with the old authentication: refused.
+		stack.idp.misbehave = { onTokenResponse: stack.idp.resignIdToken((claims) => ({ ...claims, auth_time: Math.floor(signedInAt / 1000) - 3600 })) };
+		try {
+			const ignored = await signIn(stack, jar, { login: 'barbara', loginUrl: stepUp.href });
+			expect(ignored.callback.headers.get('location')).toBe('/login?error=insufficient_user_authentication');
+		} finally {
+			stack.idp.misbehave = {};
+		}
+		// Control: oidc-provider honours max_age (the old IdP session is too old: it asks again).
+		const fresh = await signIn(stack, jar, { login: 'barbara', loginUrl: stepUp.href });
+		expect(fresh.callback.headers.get('location')).toBe('/dashboard/recent');
+		expect((await fetchWithJar(jar, `${stack.app.url}/dashboard/recent`)).status).toBe(200);
 	});
 
 	it('IPSIE session_expiry caps the session: it ends then, while a session with a later expiry lives on', async () => {

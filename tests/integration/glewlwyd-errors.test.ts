@@ -41,12 +41,8 @@ describe.skipIf(!info)("Glewlwyd's refusals, as the SDK reports them", () => {
 		expect((await plain.signIn(await user('basicplain'))).location).toBe('/dashboard');
 	});
 
-	// `clientAuth` is being added beside this work (issue 12): until it lands, createAuthHandle does not
-	// know the option and the sign-in below still uses client_secret_basic. Then plain `it`.
-	it.fails('a client id with "-" signs in with clientAuth: "client_secret_post"', async () => {
-		const rp = await glewlwydRelyingParty(info!, { clientId: 'errors-post', secret: SECRET, authMethods: ['client_secret_post'] }, {
-			clientAuth: 'client_secret_post'
-		} as Partial<AuthHandleOptions>);
+	it('a client id with "-" signs in with clientAuth: "client_secret_post"', async () => {
+		const rp = await glewlwydRelyingParty(info!, { clientId: 'errors-post', secret: SECRET, authMethods: ['client_secret_post'] }, { clientAuth: 'client_secret_post' });
 		const done = await rp.signIn(await user('post'));
 		expect(rp.errors).toEqual([]);
 		expect(done.location).toBe('/dashboard');

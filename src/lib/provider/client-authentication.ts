@@ -1,8 +1,9 @@
 import { base64ToBytes, fromUtf8 } from '../crypto/base64url.js';
 import { equalsConstantTime } from './constant-time.js';
 
-// client_secret_basic (RFC 6749 §2.3.1) for the verify endpoint: a confidential client proves itself
-// with HTTP Basic; a public client (no secret registered) sends no credentials at all.
+// Client authentication at the verify endpoint (RFC 6749 §2.3.1): a confidential client proves itself
+// with HTTP Basic or with `client_secret` in the body; a public client (no secret registered) sends no
+// credentials at all.
 
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2})$/i;
 
@@ -32,18 +33,24 @@ function formDecode(value: string): string | null {
 }
 
 /**
- * Authenticates the client named by the request body. Unknown client, a confidential client without
- * valid Basic credentials (wrong secret, another client's id in the header, malformed header), or a
- * public client that sends credentials anyway: all false. The secret comparison is constant-time.
+ * Authenticates the client named by the request body, by exactly one method: `client_secret_basic`
+ * (the `Authorization` header, seed 001) or `client_secret_post` (`client_secret` in the body,
+ * RFC 6749 §2.3.1). Unknown client, a confidential client without valid credentials (wrong secret,
+ * another client's id in the header, malformed header), credentials by both methods at once (RFC 6749
+ * §2.3: one method per request), or a public client that sends credentials anyway: all false. The
+ * secret comparison is constant-time.
  */
 export async function authenticateClient(
 	clients: ReadonlyMap<string, { readonly secret?: string }>,
 	clientId: string,
-	authorization: string | null
+	authorization: string | null,
+	bodySecret?: string
 ): Promise<boolean> {
 	const client = clients.get(clientId);
 	if (client === undefined) return false;
-	if (client.secret === undefined) return authorization === null;
+	if (client.secret === undefined) return authorization === null && bodySecret === undefined;
+	if (authorization !== null && bodySecret !== undefined) return false;
+	if (bodySecret !== undefined) return equalsConstantTime(bodySecret, client.secret);
 	if (authorization === null) return false;
 	const credentials = parseBasicCredentials(authorization);
 	if (credentials === null) return false;

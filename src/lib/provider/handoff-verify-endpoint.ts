@@ -15,7 +15,8 @@ export const HANDOFF_VERIFY_MAX_BODY_BYTES = 16 * 1024;
 /** A relying party allowed to redeem handoff tokens. */
 export interface HandoffClient {
 	/**
-	 * Set for a confidential client: it must authenticate with HTTP Basic (`client_secret_basic`).
+	 * Set for a confidential client: it must authenticate with HTTP Basic (`client_secret_basic`) or with
+	 * `client_secret` in the JSON body (`client_secret_post`), one of them per request.
 	 * Absent for a public client, which must send no credentials.
 	 */
 	secret?: string;
@@ -133,7 +134,8 @@ export interface HandoffVerifyEndpointOptions {
 
 const FIELDS = ['handoff_token', 'state', 'client_id'] as const;
 // An app that bound an app-initiated handoff to its browser (a code_challenge at the start) sends this.
-const OPTIONAL_FIELDS = ['code_verifier'] as const;
+// A confidential client may send its secret in the body instead of HTTP Basic (client_secret_post).
+const OPTIONAL_FIELDS = ['code_verifier', 'client_secret'] as const;
 
 const ERROR_STATUS: Record<HandoffRedeemError, number> = {
 	invalid_request: 400,
@@ -275,7 +277,7 @@ export function createHandoffVerifyEndpoint(
 			if (!proof.ok) return refuse(proof.refusal);
 			jkt = proof.jkt;
 		}
-		if (!(await authenticateClient(clients, body.client_id, request.headers.get('authorization')))) {
+		if (!(await authenticateClient(clients, body.client_id, request.headers.get('authorization'), body.client_secret))) {
 			return error('invalid_client');
 		}
 		if (dpopCall) {

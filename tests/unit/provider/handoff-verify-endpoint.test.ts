@@ -234,6 +234,18 @@ describe('createHandoffVerifyEndpoint: client authentication', () => {
 		expect((await verify(post(body, { authorization: basic('odd:id', 'p@ss:w+rd %') }))).status).toBe(200);
 	});
 
+	it('accepts the secret in the body (client_secret_post) as it accepts Basic, by one method per request', async () => {
+		const { issuer, verify, issueTokens } = setup();
+		const body = await mintFor(issuer);
+		await expectError(await verify(post({ ...body, client_secret: 'wrong-secret' }, { authorization: null })), 401, 'invalid_client');
+		// Both methods at once (RFC 6749 §2.3), even with the right secret twice.
+		await expectError(await verify(post({ ...body, client_secret: APP_SECRET }, { authorization: basic('app', APP_SECRET) })), 401, 'invalid_client');
+		const spa = await mintFor(issuer, 'spa');
+		await expectError(await verify(post({ ...spa, client_secret: 'anything' }, { authorization: null })), 401, 'invalid_client');
+		expect(issueTokens).not.toHaveBeenCalled();
+		expect((await verify(post({ ...body, client_secret: APP_SECRET }, { authorization: null }))).status).toBe(200);
+	});
+
 	it('rejects a public client that sends credentials and an unknown client', async () => {
 		const { issuer, verify } = setup();
 		const spa = await mintFor(issuer, 'spa');

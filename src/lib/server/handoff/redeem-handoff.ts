@@ -145,7 +145,8 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 			{
 				url: config.verifyUrl,
 				clientId: shared.clientId,
-				clientSecret: shared.clientSecret,
+				// The runtime's: a clientAuth given to any entry point of this issuer and client serves all.
+				clientAuth: runtime.config.clientAuth,
 				fetch: shared.fetch,
 				timeoutMs: shared.timeoutMs,
 				appOrigin: url.origin,

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../../defaults.js';
 import { AuthError } from '../../errors.js';
 import { verifyErrorCode } from '../http/protocol-errors.js';
 import { readBodyCapped } from '../../http/read-body.js';
+import type { ClientAuthConfig } from '../config/client-auth-config.js';
 import type { VerifyProtocol } from '../config/handoff-config.js';
 import { parseVerifyResponse, type VerifiedHandoff } from './verify-response.js';
 
@@ -13,7 +14,13 @@ import { parseVerifyResponse, type VerifiedHandoff } from './verify-response.js'
 export interface VerifyCallConfig {
 	url: URL;
 	clientId: string;
-	clientSecret: string | undefined;
+	/**
+	 * The app's `clientAuth`: `client_secret_basic` in the `Authorization` header (seed 001),
+	 * `client_secret_post` as `client_secret` in the JSON body, `none` without credentials. A verify
+	 * endpoint takes no client assertion, so `private_key_jwt` sends none either (a confidential client
+	 * is then refused with invalid_client).
+	 */
+	clientAuth: ClientAuthConfig;
 	appOrigin: string;
 	fetch: typeof fetch;
 	timeoutMs: number;
@@ -53,7 +60,8 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 		'content-type': 'application/json',
 		origin: config.appOrigin
 	};
-	if (config.clientSecret !== undefined) headers.authorization = basicAuth(config.clientId, config.clientSecret);
+	const auth = config.clientAuth;
+	if (auth.method === 'client_secret_basic') headers.authorization = basicAuth(config.clientId, auth.secret);
 	const signal = AbortSignal.timeout(config.timeoutMs);
 	const url = verifyUrlFor(config);
 	const init = {
@@ -63,6 +71,7 @@ export async function callVerifyEndpoint(config: VerifyCallConfig, handoff: { to
 			handoff_token: handoff.token,
 			state: handoff.state,
 			client_id: config.clientId,
+			...(auth.method === 'client_secret_post' ? { client_secret: auth.secret } : {}),
 			// Only for a handoff this browser started with a code_challenge (options.pkce).
 			...(handoff.codeVerifier === undefined ? {} : { code_verifier: handoff.codeVerifier })
 		}),

@@ -259,7 +259,7 @@ describe('callVerifyEndpoint: the content type of a 200 answer (X9)', () => {
 		const fetch: typeof globalThis.fetch = async () =>
 			new Response(text, { status, headers: contentType === null ? {} : { 'content-type': contentType } });
 		return callVerifyEndpoint(
-			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'seed-2025', dpopNonces: createDpopNonceMemory(), clock: Date.now },
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientAuth: { method: 'none' }, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'seed-2025', dpopNonces: createDpopNonceMemory(), clock: Date.now },
 			{ token: 'tok-0123456789abcdef', state: 'state-1' }
 		);
 	}
@@ -347,7 +347,7 @@ describe('callVerifyEndpoint under the authrim-2026 contract', () => {
 				headers: { 'content-type': 'application/json' }
 			});
 		const error = await callVerifyEndpoint(
-			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'authrim-2026', dpopNonces: createDpopNonceMemory(), clock: Date.now },
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientAuth: { method: 'none' }, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'authrim-2026', dpopNonces: createDpopNonceMemory(), clock: Date.now },
 			{ token: 'tok-0123456789abcdef', state: 'state-1' }
 		).then(
 			() => null,
@@ -366,7 +366,7 @@ describe('callVerifyEndpoint under the authrim-2026 contract', () => {
 			});
 		};
 		const verified = await callVerifyEndpoint(
-			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientSecret: undefined, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'authrim-2026', dpopNonces: createDpopNonceMemory(), clock: Date.now },
+			{ url: new URL('https://idp.example/verify'), clientId: CLIENT, clientAuth: { method: 'none' }, appOrigin: 'https://app.example', fetch, timeoutMs: 1000, protocol: 'authrim-2026', dpopNonces: createDpopNonceMemory(), clock: Date.now },
 			{ token: 'tok-0123456789abcdef', state: 'state-1' }
 		);
 		expect(seen?.url).toBe('https://idp.example/verify?include=session,user');

@@ -57,7 +57,9 @@ function start(command: string, args: string[], cwd: string, env: Record<string,
 	let output = '';
 	const listeners = new Set<() => void>();
 	const append = (d: Buffer) => {
-		output += d;
+		// Without colour codes: under CI=true vite (picocolors) colours its output even into a pipe,
+		// and a bold port number would hide the "Local:" line from the patterns below.
+		output += String(d).replace(/\x1b\[[0-9;]*m/g, '');
 		for (const l of listeners) l();
 	};
 	child.stdout!.on('data', append);

@@ -56,12 +56,14 @@ function start(command: string, args: string[], cwd: string, env: Record<string,
 	const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 	let output = '';
 	const listeners = new Set<() => void>();
-	const append = (d: Buffer) => {
+	const append = (d: string) => {
 		// Without colour codes: under CI=true vite (picocolors) colours its output even into a pipe,
 		// and a bold port number would hide the "Local:" line from the patterns below.
 		output += String(d).replace(/\x1b\[[0-9;]*m/g, '');
 		for (const l of listeners) l();
 	};
+	child.stdout!.setEncoding('utf8');
+	child.stderr!.setEncoding('utf8');
 	child.stdout!.on('data', append);
 	child.stderr!.on('data', append);
 	child.on('exit', () => {

@@ -22,7 +22,7 @@ export const DEMO_PUBLIC_CLIENT_ID = 'demo-public';
 
 /**
  * The FAPI 2.0 demo client: the dev IdP runs oidc-provider's FAPI 2.0 profile for it (pushed
- * authorization requests required, `private_key_jwt` with ES256, ES256 ID tokens, PKCE). It has no
+ * authorization requests required, `private_key_jwt` with ES256, DPoP-bound tokens, ES256 ID tokens, PKCE). It has no
  * secret. `SSO_PROFILE=fapi` switches the demo to it.
  */
 export const DEMO_FAPI_CLIENT_ID = 'demo-fapi';
@@ -64,6 +64,9 @@ export function fapiClient(appOrigin: string = DEFAULT_APP_ORIGIN, clientId: str
 		token_endpoint_auth_signing_alg: 'ES256',
 		id_token_signed_response_alg: 'ES256',
 		require_pushed_authorization_requests: true,
+		// FAPI 2.0 §5.3.2.2: sender-constrained tokens. Every token request must carry a DPoP proof and
+		// the access tokens are bound to its key (cnf.jkt); userinfo accepts them only with a proof.
+		dpop_bound_access_tokens: true,
 		// auth_time in every ID token: step-up by age (requireAuth's maxAge) reads it.
 		require_auth_time: true,
 		jwks: { keys: [{ ...publicJwk, use: 'sig' }] }
@@ -143,7 +146,7 @@ export function ownAppEnv(issuer: string, appOrigin: string = DEFAULT_APP_ORIGIN
 export function startupBanner(issuer: string, appOrigin: string = DEFAULT_APP_ORIGIN): string {
 	return [
 		`Dev identity provider  ${issuer}/  (any user name and any password sign in)`,
-		`Clients ${DEMO_CLIENT_ID}, ${DEMO_PUBLIC_CLIENT_ID} (PKCE, no secret) and ${DEMO_FAPI_CLIENT_ID} (FAPI 2.0: PAR, private_key_jwt; SSO_PROFILE=fapi), for an app at ${appOrigin}`,
+		`Clients ${DEMO_CLIENT_ID}, ${DEMO_PUBLIC_CLIENT_ID} (PKCE, no secret) and ${DEMO_FAPI_CLIENT_ID} (FAPI 2.0: PAR, private_key_jwt, DPoP; SSO_PROFILE=fapi), for an app at ${appOrigin}`,
 		'',
 		'Your own app against it: paste into its .env (README: "Your own app against the dev identity provider")',
 		'',

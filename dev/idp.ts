@@ -69,6 +69,12 @@ export interface StartDevIdpOptions {
 	sessionExpirySeconds?: number;
 	/** Require pushed authorization requests (RFC 9126) of every client, and say so in the metadata. Default false. */
 	requirePushedAuthorizationRequests?: boolean;
+	/**
+	 * oidc-provider's DPoP nonces (RFC 9449 §8): every DPoP proof at its token and userinfo endpoints
+	 * must carry a current server nonce, else the answer is `use_dpop_nonce` with a `DPoP-Nonce`.
+	 * Default false (no nonces issued).
+	 */
+	dpopNonce?: boolean;
 }
 
 /** The contracts `DEV_IDP_HANDOFF_PROTOCOL` selects; a value it does not know stops the start. */
@@ -264,8 +270,9 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 					!(client.clientAuthMethod === 'none' && token.clientId !== ctx.oidc.client.clientId)
 			},
 			userinfo: { enabled: true },
-			// DPoP-bound handoff tokens (the 2026 contract) prove their key at userinfo (RFC 9449 §7).
-			dPoP: { enabled: true },
+			// DPoP-bound handoff tokens (the 2026 contract) and the FAPI client's tokens prove their key at
+			// userinfo (RFC 9449 §7); with dpopNonce, oidc-provider demands its nonces (§8).
+			dPoP: options.dpopNonce ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } : { enabled: true },
 			rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
 			backchannelLogout: { enabled: true },
 			pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests ?? false },

@@ -27,6 +27,11 @@ export const clientAuth = fapi
 		: process.env.SSO_CLIENT_AUTH === 'client_secret_post'
 			? ('client_secret_post' as const)
 			: ('client_secret_basic' as const);
+/**
+ * DPoP-bound tokens (RFC 9449): on for the FAPI profile, whose client the dev IdP registers with
+ * dpop_bound_access_tokens; SSO_DPOP=1 asks for them with any client.
+ */
+export const dpop = fapi || process.env.SSO_DPOP === '1';
 /** The step-up level of the demo's /dashboard/secure page: the dev IdP's multi-factor sign-in. */
 export const stepUpAcr = env('SSO_STEP_UP_ACR', DEV_ACR_MFA);
 /** How recent a sign-in the demo's /dashboard/recent page needs, in seconds. */

@@ -1,6 +1,6 @@
 import { sequence } from '@sveltejs/kit/hooks';
 import { createAuthHandle, createHandoffHandler } from './lib/server/index.js';
-import { allowInsecureRequests, clientAuth, clientId, clientSecret, fapi, familyStore, fetchUserInfo, issuer, oidcTimings, origin, verifyProtocol } from './demo-config.js';
+import { allowInsecureRequests, clientAuth, clientId, clientSecret, dpop, fapi, familyStore, fetchUserInfo, issuer, oidcTimings, origin, verifyProtocol } from './demo-config.js';
 
 // Test builds with SvelteKit's server tracing on (SSO_TRACING=1) export spans to SSO_TRACE_FILE.
 if (process.env.SSO_TRACE_FILE) (await import('./demo-tracing.js')).startTracing(process.env.SSO_TRACE_FILE);
@@ -17,6 +17,8 @@ function authHandle() {
 		clientAuth,
 		// The FAPI client's registration requires PAR; its metadata flag is per client, not server-wide.
 		pushedAuthorizationRequests: fapi,
+		// FAPI 2.0's sender-constrained tokens: a DPoP key per session, proofs on every call.
+		dpop,
 		origin,
 		allowInsecureRequests,
 		callbackPaths: ['/callback'],

@@ -38,6 +38,32 @@ export interface SignedInAuth {
 	readonly carryOverState: Readonly<Record<string, unknown>> | null;
 	/** A valid access token for server-side API calls (refreshed when needed), or null when there is none. */
 	getAccessToken(): Promise<string | null>;
+	/**
+	 * Calls a resource server (an API) as the signed-in user, server-side: the access token (refreshed
+	 * when due, as `getAccessToken()`) goes as `Authorization: Bearer …`, or, for a DPoP-bound session
+	 * (`dpop: true`), as `Authorization: DPoP …` with a fresh DPoP proof (RFC 9449 §7: `htm`, `htu`,
+	 * `ath`, the server's nonce) signed with the session's key — following one `use_dpop_nonce`
+	 * challenge. The key never leaves the SDK: this is how an app uses a bound token. Redirects are not
+	 * followed (the token must not travel to another server).
+	 *
+	 * ```ts
+	 * const answer = await locals.auth.fetch('https://api.example.com/orders', { method: 'GET' });
+	 * ```
+	 *
+	 * @throws AuthError `login_required` when the session has no valid access token;
+	 * `invalid_request` when `url` is not an absolute http(s) URL.
+	 */
+	fetch(url: string | URL, init?: AuthFetchInit): Promise<Response>;
+}
+
+/** The request of `locals.auth.fetch()`: a replayable body (a string), since a nonce challenge sends it twice. */
+export interface AuthFetchInit {
+	/** Default `'GET'`. */
+	readonly method?: string;
+	/** `Authorization` and `DPoP` are set by the SDK and replace any given here. */
+	readonly headers?: HeadersInit;
+	readonly body?: string;
+	readonly signal?: AbortSignal;
 }
 
 /** `event.locals.auth` of a signed-out request: a value, not an exception. */
@@ -47,6 +73,8 @@ export interface SignedOutAuth {
 	readonly session: null;
 	readonly carryOverState: null;
 	getAccessToken(): Promise<null>;
+	/** Rejects with AuthError `login_required`: there is no token to call with. */
+	fetch(url: string | URL, init?: AuthFetchInit): Promise<never>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Cookies } from '@sveltejs/kit';
 import { systemClock, type Clock } from '../clock.js';
 import { utf8 } from '../crypto/base64url.js';
+import type { DpopPrivateJwk } from '../crypto/dpop/dpop-key.js';
 import { resolveSecrets, type SecretOption } from '../crypto/secret.js';
 import { misuse } from '../errors.js';
 import { warnOnce } from '../environment.js';
@@ -48,6 +49,11 @@ export interface TransactionState {
 	redirectUri: string;
 	/** What the transaction was started for. Absent means `'oidc'`. */
 	kind?: TransactionKind;
+	/**
+	 * The DPoP key whose thumbprint the authorization request sent as `dpop_jkt` (RFC 9449 §10): the
+	 * code exchange must prove it. Sealed like the rest of the transaction.
+	 */
+	dpop?: DpopPrivateJwk;
 }
 
 /** The provider a callback is being finished against; see {@link matchesProvider}. */
@@ -489,7 +495,8 @@ const FIELDS = [
 	'issuer',
 	'clientId',
 	'redirectUri',
-	'kind'
+	'kind',
+	'dpop'
 ] as const satisfies readonly (keyof TransactionState)[];
 
 // Seals only the known fields: JWT claims (iat, exp) and the sealer's purpose claim are not the

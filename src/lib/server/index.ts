@@ -1,7 +1,7 @@
 // sveltekit-sso/server — hooks, guards and stores for hooks.server.ts and load functions.
 export { createAuthHandle, type AuthHandleOptions } from './auth-handle.js';
 export { requireAuth, type RequireAuthOptions } from './require-auth.js';
-export type { ServerAuthContext, SignedInAuth, SignedOutAuth } from '../types.js';
+export type { AuthFetchInit, ServerAuthContext, SignedInAuth, SignedOutAuth } from '../types.js';
 export type { Handle } from './handle-type.js';
 export type { SessionOptions } from '../cookies/session-options.js';
 export type { SecretOption } from '../crypto/secret.js';

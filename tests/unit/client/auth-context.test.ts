@@ -210,7 +210,8 @@ describe('publicAuth', () => {
 		user: { id: 'ada', name: 'Ada', access_token: 'leak-a', id_token: 'leak-b', picture: 'https://example.test/a.png' },
 		session: { id: 's1', createdAt: T0, expiresAt: T0 + 1000, source: 'oidc' as const },
 		carryOverState: { from: 'portal' },
-		getAccessToken: async () => 'secret-access-token'
+		getAccessToken: async () => 'secret-access-token',
+		fetch: async () => new Response(null)
 	});
 
 	it('returns the user and session of a signed-in request as plain data, without any token', () => {

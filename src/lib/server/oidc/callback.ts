@@ -7,7 +7,8 @@ import { DEFAULTS } from '../../defaults.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import type { SignedInAuth } from '../../types.js';
 import { oidcRedirectUri, type OidcConfig } from '../config/oidc-config.js';
-import { requestOptions } from '../http/discovery.js';
+import { retryOnceOnDpopNonce } from '../../crypto/dpop/oauth4webapi-dpop.js';
+import type { DpopKey } from '../../crypto/dpop/dpop-key.js';
 import { authorizationErrorCode, describe, isTransient, tokenEndpointErrorCode, userInfoErrorCode } from '../http/protocol-errors.js';
 import { errorLocation, plain, seeOther } from '../http/responses.js';
 import { safeReturnTo } from '../http/return-to.js';
@@ -16,6 +17,7 @@ import type { StoredTokenSet } from '../refresh/token-vault.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { establishSession } from '../session/establish-session.js';
 import type { OidcClaims } from './claims.js';
+import { oidcRequestOptions, requireDpopTokenType, sessionDpopKey } from './dpop-binding.js';
 import { revokeDiscarded, tokensOfRefusedAnswer, type DiscardedTokens } from './revocation.js';
 
 /** What a finished callback hands back to the hook (it sets `locals.auth` for the answer). */
@@ -151,7 +153,7 @@ async function complete(
 	}
 	if (!validated.get('code')) throw new Rejected('invalid_request', 'the callback has no code', 400);
 
-	const { tokens, claims } = await exchange(runtime, as, validated, tx, obtained);
+	const { tokens, claims, key } = await exchange(runtime, as, validated, tx, obtained);
 	// A step-up (or a configured acr_values) asked for one of these levels: an ID token without one of
 	// them is a server that ignored the request, never access (OIDC Core §3.1.2.1, RFC 9470).
 	if (tx.acrValues !== undefined && (typeof claims.acr !== 'string' || !tx.acrValues.split(' ').includes(claims.acr))) {
@@ -161,9 +163,12 @@ async function complete(
 	let userClaims: OidcClaims = claims;
 	if (config.fetchUserInfo && as.userinfo_endpoint) {
 		try {
-			const response = await oauth.userInfoRequest(as, runtime.client, tokens.accessToken, requestOptions(runtime.connection));
-			// Its `sub` must be the ID token's (I10, OIDC Core §5.3.4).
-			const info = await oauth.processUserInfoResponse(as, runtime.client, claims.sub, response);
+			// Its `sub` must be the ID token's (I10, OIDC Core §5.3.4). A DPoP-bound token is presented
+			// with a proof (RFC 9449 §7), following one nonce challenge.
+			const info = await retryOnceOnDpopNonce(async () => {
+				const response = await oauth.userInfoRequest(as, runtime.client, tokens.accessToken, oidcRequestOptions(runtime, key));
+				return oauth.processUserInfoResponse(as, runtime.client, claims.sub, response);
+			});
 			userClaims = { ...info, ...claims } as OidcClaims;
 		} catch (error) {
 			throw new Rejected(userInfoErrorCode(error), `userinfo: ${describe(error)}`, 303, { cause: error });
@@ -209,30 +214,36 @@ async function exchange(
 	validated: URLSearchParams,
 	tx: Readonly<TransactionState>,
 	obtained: Obtained
-): Promise<{ tokens: StoredTokenSet; claims: OidcClaims }> {
+): Promise<{ tokens: StoredTokenSet; claims: OidcClaims; key: DpopKey | undefined }> {
 	let result: oauth.TokenEndpointResponse;
 	let copy: Response | undefined;
+	let key: DpopKey | undefined;
 	try {
-		const response = await oauth.authorizationCodeGrantRequest(
-			as,
-			runtime.client,
-			runtime.clientAuth,
-			validated,
-			tx.redirectUri,
-			tx.codeVerifier,
-			requestOptions(runtime.connection)
-		);
-		// A 200 whose ID token fails a check below still carries a live grant: kept to revoke it.
-		copy = response.clone();
-		// nonce, iss, aud (+ azp when several audiences), exp, iat, sub, alg, auth_time vs max_age (I1–I5).
-		result = await oauth.processAuthorizationCodeResponse(as, runtime.client, response, {
-			expectedNonce: tx.nonce,
-			maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck,
-			requireIdToken: true
+		// The key whose thumbprint the authorization request carried as dpop_jkt.
+		key = tx.dpop === undefined ? undefined : await sessionDpopKey(tx.dpop);
+		// A server nonce challenge (RFC 9449 §8) is answered before the code is looked at: one retry.
+		result = await retryOnceOnDpopNonce(async () => {
+			const response = await oauth.authorizationCodeGrantRequest(
+				as,
+				runtime.client,
+				runtime.clientAuth,
+				validated,
+				tx.redirectUri,
+				tx.codeVerifier,
+				oidcRequestOptions(runtime, key)
+			);
+			// A 200 whose ID token fails a check below still carries a live grant: kept to revoke it.
+			copy = response.clone();
+			// nonce, iss, aud (+ azp when several audiences), exp, iat, sub, alg, auth_time vs max_age (I1–I5).
+			return oauth.processAuthorizationCodeResponse(as, runtime.client, response, {
+				expectedNonce: tx.nonce,
+				maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck,
+				requireIdToken: true
+			});
 		});
 	} catch (error) {
 		let code = tokenEndpointErrorCode(error);
-		if (copy && !isTransient(error)) Object.assign(obtained, { as, tokens: await tokensOfRefusedAnswer(copy) });
+		if (copy && !isTransient(error)) Object.assign(obtained, { as, tokens: { ...(await tokensOfRefusedAnswer(copy)), dpop: tx.dpop } });
 		if (code === 'network_error' || code === 'timeout') runtime.discovery.invalidate();
 		// auth_time older than the max_age asked for (or missing): the server did not re-authenticate.
 		if (tx.maxAge !== undefined && error instanceof oauth.OperationProcessingError && /auth_time|End-User authentication/.test(error.message)) {
@@ -240,7 +251,8 @@ async function exchange(
 		}
 		throw new Rejected(code, `token request: ${describe(error)}`, 303, { cause: error });
 	}
-	Object.assign(obtained, { as, tokens: { refreshToken: result.refresh_token, accessToken: result.access_token } });
+	Object.assign(obtained, { as, tokens: { refreshToken: result.refresh_token, accessToken: result.access_token, dpop: tx.dpop } });
+	if (key !== undefined) requireDpopTokenType(result.token_type);
 	const claims = oauth.getValidatedIdTokenClaims(result) as OidcClaims | undefined;
 	if (!claims) throw new Rejected('invalid_response', 'the token response has no ID token');
 	const now = runtime.clock();
@@ -261,14 +273,16 @@ async function exchange(
 	const lifetime = typeof result.expires_in === 'number' ? result.expires_in * 1000 : DEFAULTS.oidc.defaultAccessTokenLifetimeMs;
 	const tokens: StoredTokenSet = {
 		accessToken: result.access_token,
-		tokenType: result.token_type,
+		tokenType: key === undefined ? result.token_type : 'DPoP',
 		expiresAt: issuedAt + lifetime,
 		issuedAt,
 		...(result.refresh_token ? { refreshToken: result.refresh_token } : {}),
 		...(result.id_token ? { idToken: result.id_token } : {}),
-		...(result.scope ? { scope: result.scope } : {})
+		...(result.scope ? { scope: result.scope } : {}),
+		// The key stays with the tokens bound to it: sealed in the cookie and the family (docs/SECURITY.md D2).
+		...(tx.dpop === undefined ? {} : { dpop: tx.dpop })
 	};
-	return { tokens, claims };
+	return { tokens, claims, key };
 }
 
 /**

@@ -1,4 +1,8 @@
 import * as oauth from 'oauth4webapi';
+import type { Clock } from '../../clock.js';
+import type { DpopPrivateJwk } from '../../crypto/dpop/dpop-key.js';
+import type { DpopNonceMemory } from '../../crypto/dpop/dpop-nonce-memory.js';
+import { dpopHeader } from './dpop-binding.js';
 import type { AuthErrorInfo, ErrorReporter } from '../http/error-reporter.js';
 import { requestOptions, type ServerConnection } from '../http/discovery.js';
 import { describe, tokenEndpointErrorCode } from '../http/protocol-errors.js';
@@ -9,12 +13,16 @@ export interface RevocationDeps {
 	readonly clientAuth: oauth.ClientAuth;
 	readonly connection: ServerConnection;
 	readonly report: ErrorReporter;
+	readonly dpopNonces: DpopNonceMemory;
+	readonly clock: Clock;
 }
 
 /** Tokens the SDK obtained and will not keep. */
 export interface DiscardedTokens {
 	readonly refreshToken?: string | undefined;
 	readonly accessToken?: string | undefined;
+	/** The DPoP key the tokens are bound to, when they are. */
+	readonly dpop?: DpopPrivateJwk | undefined;
 }
 
 type Phase = NonNullable<AuthErrorInfo['phase']>;
@@ -29,12 +37,18 @@ export async function revokeToken(
 	as: oauth.AuthorizationServer,
 	token: string,
 	hint: 'refresh_token' | 'access_token',
-	phase: Phase
+	phase: Phase,
+	dpop?: DpopPrivateJwk
 ): Promise<boolean> {
-	if (!as.revocation_endpoint) return false;
+	const endpoint = as.revocation_endpoint;
+	if (!endpoint) return false;
 	try {
+		// A DPoP-bound session proves its key here too (oauth4webapi's revocation request takes no DPoP
+		// handle): a server that binds refresh tokens of public clients checks it (RFC 9449 §5).
+		const headers = dpop === undefined ? undefined : await dpopHeader(runtime, dpop, 'POST', endpoint);
 		const response = await oauth.revocationRequest(as, runtime.client, runtime.clientAuth, token, {
 			...requestOptions(runtime.connection),
+			...(headers === undefined ? {} : { headers }),
 			additionalParameters: { token_type_hint: hint }
 		});
 		await oauth.processRevocationResponse(response);
@@ -52,8 +66,8 @@ export async function revokeToken(
  * the grant's access tokens too), else the access token.
  */
 export async function revokeDiscarded(runtime: RevocationDeps, as: oauth.AuthorizationServer, tokens: DiscardedTokens, phase: Phase): Promise<void> {
-	if (tokens.refreshToken) await revokeToken(runtime, as, tokens.refreshToken, 'refresh_token', phase);
-	else if (tokens.accessToken) await revokeToken(runtime, as, tokens.accessToken, 'access_token', phase);
+	if (tokens.refreshToken) await revokeToken(runtime, as, tokens.refreshToken, 'refresh_token', phase, tokens.dpop);
+	else if (tokens.accessToken) await revokeToken(runtime, as, tokens.accessToken, 'access_token', phase, tokens.dpop);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RequestEvent } from '@sveltejs/kit';
 import * as oauth from 'oauth4webapi';
 import { batchedCookies, CookieBatch } from '../../cookies/cookie-batch.js';
 import { randomToken } from '../../crypto/base64url.js';
+import { generateDpopKey } from '../../crypto/dpop/dpop-key.js';
 import { AuthError, type AuthErrorCode } from '../../errors.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { oidcRedirectUri, type OidcConfig } from '../config/oidc-config.js';
@@ -43,6 +44,9 @@ export async function signIn(event: RequestEvent, config: OidcConfig, runtime: R
 		const nonce = oauth.generateRandomNonce();
 		const codeVerifier = oauth.generateRandomCodeVerifier();
 		const redirectUri = oidcRedirectUri(config, event);
+		// DPoP: a key per sign-in (and so per session), bound to the code by dpop_jkt (RFC 9449 §10).
+		if (config.dpop) requireEs256Dpop(as);
+		const dpop = config.dpop ? await generateDpopKey() : undefined;
 		await runtime.transactions.save(
 			batchedCookies(event.cookies, batch),
 			{
@@ -57,7 +61,8 @@ export async function signIn(event: RequestEvent, config: OidcConfig, runtime: R
 				issuer: runtime.config.issuer.href,
 				clientId: runtime.config.clientId,
 				redirectUri,
-				kind: 'oidc'
+				kind: 'oidc',
+				...(dpop === undefined ? {} : { dpop: dpop.jwk })
 			},
 			event.cookies
 		);
@@ -77,6 +82,7 @@ export async function signIn(event: RequestEvent, config: OidcConfig, runtime: R
 		request.set('nonce', nonce);
 		request.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
 		request.set('code_challenge_method', 'S256');
+		if (dpop !== undefined) request.set('dpop_jkt', dpop.key.thumbprint);
 
 		const url = new URL(as.authorization_endpoint);
 		if (config.pushedAuthorizationRequests || as.require_pushed_authorization_requests === true) {
@@ -92,6 +98,14 @@ export async function signIn(event: RequestEvent, config: OidcConfig, runtime: R
 		const code = error instanceof AuthError ? error.code : error instanceof PushRefused ? error.code : 'server_error';
 		runtime.report({ code, phase: 'sign-in', message: describe(error), cause: error });
 		return seeOther(event, errorLocation(config.errorRedirect, runtime.appOrigin(event), code), null);
+	}
+}
+
+/** The SDK's DPoP keys are ES256: a server that lists its DPoP algorithms must list that one. */
+function requireEs256Dpop(as: oauth.AuthorizationServer): void {
+	const algs = as.dpop_signing_alg_values_supported;
+	if (Array.isArray(algs) && !algs.includes('ES256')) {
+		throw new AuthError('invalid_response', 'options.dpop is on, but the server does not accept ES256 DPoP proofs (dpop_signing_alg_values_supported)');
 	}
 }
 

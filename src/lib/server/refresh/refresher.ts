@@ -9,7 +9,10 @@ import { refreshedIdTokenMismatch, storedIdTokenClaims } from '../oidc/claims.js
 import type { Clock } from '../../clock.js';
 import type { RefreshTokenFamilyStore } from '../../stores/refresh-token-family-store.js';
 import type { AuthUser } from '../../types.js';
-import { requestOptions, type Discovery, type ServerConnection } from '../http/discovery.js';
+import type { DpopNonceMemory } from '../../crypto/dpop/dpop-nonce-memory.js';
+import { retryOnceOnDpopNonce } from '../../crypto/dpop/oauth4webapi-dpop.js';
+import type { Discovery, ServerConnection } from '../http/discovery.js';
+import { oidcRequestOptions, requireDpopTokenType, sessionDpopKey } from '../oidc/dpop-binding.js';
 import type { ErrorReporter } from '../http/error-reporter.js';
 import { describe, isTransient, tokenEndpointErrorCode } from '../http/protocol-errors.js';
 import type { OidcClaims } from '../oidc/claims.js';
@@ -28,6 +31,8 @@ export interface RefresherDeps {
 	readonly connection: ServerConnection;
 	readonly client: oauth.Client;
 	readonly clientAuth: oauth.ClientAuth;
+	/** The last `DPoP-Nonce` of each server (RFC 9449 §8), shared with every other DPoP sender. */
+	readonly dpopNonces: DpopNonceMemory;
 	readonly refreshLeewayMs: number;
 	readonly refreshGraceMs: number;
 	readonly refreshWaitMs: number;
@@ -240,11 +245,18 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 
 		let result: oauth.TokenEndpointResponse;
 		let copy: Response | undefined;
+		// A DPoP-bound session proves with its own key, whichever instance refreshes: the key travels in
+		// the family payload (RFC 9449 §5: the new tokens are bound to the key of this proof).
+		const dpop = current.dpop ?? record.tokens.dpop;
 		try {
-			const response = await oauth.refreshTokenGrantRequest(as, runtime.client, runtime.clientAuth, refreshToken, requestOptions(runtime.connection));
-			// A 200 whose ID token fails a check carries a new live refresh token: kept to revoke it.
-			copy = response.clone();
-			result = await oauth.processRefreshTokenResponse(as, runtime.client, response);
+			const key = dpop === undefined ? undefined : await sessionDpopKey(dpop);
+			result = await retryOnceOnDpopNonce(async () => {
+				const response = await oauth.refreshTokenGrantRequest(as, runtime.client, runtime.clientAuth, refreshToken, oidcRequestOptions(runtime, key));
+				// A 200 whose ID token fails a check carries a new live refresh token: kept to revoke it.
+				copy = response.clone();
+				return oauth.processRefreshTokenResponse(as, runtime.client, response);
+			});
+			if (key !== undefined) requireDpopTokenType(result.token_type);
 		} catch (error) {
 			const code = tokenEndpointErrorCode(error);
 			// 5xx, timeout, network: keep the session and its refresh token; retry later (R7). The same
@@ -260,7 +272,7 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 			// invalid_grant (revoked grant, reused token), or an answer that cannot be trusted: the refresh
 			// token may already be spent, so it is never sent again. What a refused 200 carried is revoked.
 			const ended = await end(record, code, `refresh failed: ${describe(error)}`, error);
-			if (copy) await revokeDiscarded(runtime, as, await tokensOfRefusedAnswer(copy), 'refresh');
+			if (copy) await revokeDiscarded(runtime, as, { ...(await tokensOfRefusedAnswer(copy)), dpop }, 'refresh');
 			return ended;
 		}
 
@@ -272,7 +284,7 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 			);
 			if (mismatch) {
 				const ended = await end(record, 'invalid_token', `the refreshed ID token names another "${mismatch}"`);
-				await revokeDiscarded(runtime, as, { refreshToken: result.refresh_token, accessToken: result.access_token }, 'refresh');
+				await revokeDiscarded(runtime, as, { refreshToken: result.refresh_token, accessToken: result.access_token, dpop }, 'refresh');
 				return ended;
 			}
 		}
@@ -281,13 +293,14 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 		const lifetime = typeof result.expires_in === 'number' ? result.expires_in * 1000 : DEFAULTS.oidc.defaultAccessTokenLifetimeMs;
 		const tokens: StoredTokenSet = {
 			accessToken: result.access_token,
-			tokenType: result.token_type,
+			tokenType: dpop === undefined ? result.token_type : 'DPoP',
 			expiresAt: now + lifetime,
 			issuedAt: now,
 			// RFC 6749 §6: without a new refresh token the previous one stays valid (R4).
 			refreshToken: result.refresh_token ?? refreshToken,
 			...(result.id_token !== undefined ? { idToken: result.id_token } : current.idToken ? { idToken: current.idToken } : {}),
-			...(result.scope !== undefined ? { scope: result.scope } : current.scope ? { scope: current.scope } : {})
+			...(result.scope !== undefined ? { scope: result.scope } : current.scope ? { scope: current.scope } : {}),
+			...(dpop === undefined ? {} : { dpop })
 		};
 		let user = record.user;
 		if (claims) {

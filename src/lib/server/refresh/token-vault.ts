@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { createSealer } from '../../cookies/seal.js';
 import type { TokenSet } from '../../cookies/session-cookie.js';
+import { toPrivateJwk } from '../../crypto/dpop/dpop-key.js';
 
 /**
  * The token set of one generation. `issuedAt` (ms) lets the refresh leeway be capped at half the
@@ -35,5 +36,6 @@ export function toTokenSet(value: unknown): StoredTokenSet | null {
 		if (t[field] !== undefined && typeof t[field] !== 'string') return null;
 	}
 	if (t.issuedAt !== undefined && typeof t.issuedAt !== 'number') return null;
+	if (t.dpop !== undefined && toPrivateJwk(t.dpop) === null) return null;
 	return t as unknown as StoredTokenSet;
 }

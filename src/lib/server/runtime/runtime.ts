@@ -14,6 +14,7 @@ import type { SharedConfig } from '../config/shared-config.js';
 import { createDiscovery, type Discovery, type ServerConnection } from '../http/discovery.js';
 import { createErrorReporter, type AuthErrorInfo, type ErrorReporter } from '../http/error-reporter.js';
 import { createClientAuth } from '../oidc/client-auth.js';
+import { createResourceFetch } from '../oidc/resource-fetch.js';
 import { defaultUserFromClaims, issuerKey, type OidcClaims } from '../oidc/claims.js';
 import { createRefresher, type Refresher } from '../refresh/refresher.js';
 import { createRefreshTokenFamilyRotation, type RefreshTokenFamilyRotation } from '../refresh/rotation.js';
@@ -111,6 +112,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 	const clientAuth = createClientAuth(config.clientAuth);
 	const userFromClaims = config.userFromClaims ?? defaultUserFromClaims;
 	const transactionOrigin = origin ?? members.transactionOrigin;
+	const dpopNonces = createDpopNonceMemory();
 
 	const runtime: Runtime = {
 		config,
@@ -140,6 +142,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 			connection,
 			client,
 			clientAuth,
+			dpopNonces,
 			refreshLeewayMs: config.refreshLeewayMs,
 			refreshGraceMs: config.refreshGraceMs,
 			refreshWaitMs: config.refreshWaitMs,
@@ -149,7 +152,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 		}),
 		revocation: createSessionRevocation({ store, secrets, clock, issuer: config.issuer.href, sessionMaxAgeMs: config.sessionMaxAgeMs }),
 		report,
-		dpopNonces: createDpopNonceMemory(),
+		dpopNonces,
 		userFromClaims,
 		refreshLeewayMs: config.refreshLeewayMs,
 		refreshGraceMs: config.refreshGraceMs,
@@ -169,6 +172,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 		appOrigin: (event) => (origin ?? event.url).origin,
 		toAuth(record, expiresAt, carryOverState = null, getAccessToken) {
 			const tokens = record.tokens;
+			const accessToken = getAccessToken ?? (async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null));
 			return Object.freeze({
 				isAuthenticated: true as const,
 				user: record.user,
@@ -182,7 +186,8 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 					...(record.expiresCap === undefined ? {} : { idpSessionExpiresAt: record.expiresCap })
 				}),
 				carryOverState: carryOverState ? Object.freeze(carryOverState) : null,
-				getAccessToken: getAccessToken ?? (async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null))
+				getAccessToken: accessToken,
+				fetch: createResourceFetch(runtime, tokens, accessToken)
 			});
 		}
 	};

@@ -45,11 +45,13 @@ export async function endSession(
 
 		// The family's payload holds the newest refresh token; the cookie's may be a generation behind.
 		let refreshToken = record.tokens?.refreshToken;
+		let dpop = record.tokens?.dpop;
 		if (record.family) {
 			try {
 				const family = await runtime.rotation.find(record.family.id);
 				const stored = family && family.revokedAtMs === null ? await runtime.vault.open(family.payload) : null;
 				if (stored?.refreshToken) refreshToken = stored.refreshToken;
+				if (stored?.dpop) dpop = stored.dpop;
 				const revoked = await runtime.rotation.revoke(record.family.id);
 				if (revoked.outcome === 'unknown_family') await recordRevokedFamily(runtime, record.family, record.createdAt);
 			} catch (error) {
@@ -57,7 +59,7 @@ export async function endSession(
 			}
 		}
 		// The session is cleared either way; a token the server fails to revoke lives until it expires.
-		if (as && ownSession && refreshToken && options.revoke) await revokeToken(runtime, as, refreshToken, 'refresh_token', 'sign-out');
+		if (as && ownSession && refreshToken && options.revoke) await revokeToken(runtime, as, refreshToken, 'refresh_token', 'sign-out', dpop);
 		return { as, ownSession };
 	} finally {
 		runtime.revocation.bump();

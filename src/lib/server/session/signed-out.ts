@@ -1,3 +1,4 @@
+import { AuthError } from '../../errors.js';
 import type { SignedOutAuth } from '../../types.js';
 
 /** The one signed-out value. */
@@ -6,5 +7,8 @@ export const SIGNED_OUT: SignedOutAuth = Object.freeze({
 	user: null,
 	session: null,
 	carryOverState: null,
-	getAccessToken: async () => null
+	getAccessToken: async () => null,
+	fetch: async () => {
+		throw new AuthError('login_required', 'locals.auth.fetch: signed out, there is no access token');
+	}
 });

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { calculateJwkThumbprint } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_FAPI_CLIENT_ID } from '../../dev/clients.js';
+import { DEFAULTS } from '../../src/lib/defaults.js';
 import { generateDpopKey, importDpopKey, type DpopPrivateJwk } from '../../src/lib/crypto/dpop/dpop-key.js';
 import { createDpopNonceMemory } from '../../src/lib/crypto/dpop/dpop-nonce-memory.js';
 import { createDpopProof } from '../../src/lib/crypto/dpop/dpop-proof.js';
@@ -234,6 +235,9 @@ describe('DPoP-bound OIDC tokens (RFC 9449) with the FAPI 2.0 client against oid
 			for (const secret of secrets) expect(text).not.toContain(secret);
 		}
 		expect(pages[0]).toContain('"isAuthenticated":true');
+		// The key costs part of the cookie budget, and the session still fits in it.
+		const sessionBytes = cookies.filter((c) => /^sso(?:\.\d+)?=/.test(c)).reduce((sum, c) => sum + c.split(';')[0]!.length, 0);
+		expect(sessionBytes).toBeLessThan(DEFAULTS.cookie.maxTotalBytes);
 	});
 
 	it('a server that answers a Bearer token to a DPoP-proven code exchange signs nobody in; honest answers do', async () => {
@@ -251,5 +255,27 @@ describe('DPoP-bound OIDC tokens (RFC 9449) with the FAPI 2.0 client against oid
 		}
 		const { record } = await signedIn('joan');
 		expect(record.tokens!.tokenType).toBe('DPoP');
+	});
+});
+
+describe('locals.auth.fetch without DPoP (the plain demo client)', () => {
+	let plain: OidcStack;
+	beforeAll(async () => {
+		plain = await startOidcStack();
+	}, 60_000);
+	afterAll(() => plain?.stop());
+
+	it('sends the access token as Bearer to userinfo; signed out, it refuses with login_required', async () => {
+		const jar = new BrowserCookieJar();
+		const { callback } = await signIn(plain, jar, { login: 'ken' });
+		expect(callback.status).toBe(303);
+		const record = (await openSession(sessionCookieHeader(plain, jar)))!;
+		expect(record.tokens!.tokenType.toLowerCase()).toBe('bearer');
+		expect(record.tokens!.dpop).toBeUndefined();
+		const answer = await fetchWithJar(jar, `${plain.app.url}/api/userinfo`);
+		expect(await answer.json()).toMatchObject({ status: 200, body: { sub: 'ken' } });
+		const signedOut = await fetch(`${plain.app.url}/api/userinfo`);
+		expect(signedOut.status).toBe(401);
+		expect(await signedOut.json()).toEqual({ error: 'login_required' });
 	});
 });

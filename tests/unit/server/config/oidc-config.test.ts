@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthHandle, type AuthHandleOptions } from '../../../../src/lib/server/auth-handle.js';
-import { createFakeAs } from '../../../support/oidc-fake-as.js';
+import { createFakeAs, fakeEvent } from '../../../support/oidc-fake-as.js';
 import { TEST_SECRET } from '../../../support/fake-event.js';
 
 // The package reads "production" from import.meta.env.DEV / NODE_ENV; this file runs as production.
@@ -81,6 +81,20 @@ describe('createAuthHandle options, validated at construction (production)', () 
 		fails({ issuer: 'http://127.0.0.1:4000' }, /options\.issuer must use https/);
 		expect(() => createAuthHandle({ ...base, issuer: 'http://127.0.0.1:4000', allowInsecureRequests: true })).not.toThrow();
 		expect(warn.mock.calls.some(([m]) => /allowInsecureRequests is on: talking to http:\/\/\S+ over plain http\. Development only/.test(String(m)))).toBe(true);
+	});
+
+	it('with dpop, a sign-in sends a key thumbprint as dpop_jkt; a server that lists DPoP algorithms without ES256 is refused', async () => {
+		const login = async (metadata: Record<string, unknown>, clientId: string) => {
+			const as = await createFakeAs({ metadata, clientId });
+			const handle = createAuthHandle({ ...base, clientId, issuer: as.issuer, fetch: as.fetch, clientSecret: 's'.repeat(32), dpop: true });
+			const { event } = fakeEvent('https://app.example/auth/login');
+			const response = await handle({ event, resolve: async () => new Response('page') });
+			return new URL(response.headers.get('location')!, 'https://app.example');
+		};
+		const sent = await login({ dpop_signing_alg_values_supported: ['ES256', 'EdDSA'] }, 'app-dpop-es256');
+		expect(sent.searchParams.get('dpop_jkt')).toMatch(/^[\w-]{43}$/);
+		const refused = await login({ dpop_signing_alg_values_supported: ['EdDSA'] }, 'app-dpop-eddsa');
+		expect(refused.pathname + refused.search).toBe('/login?error=invalid_response');
 	});
 
 	it('makes no network call at construction: discovery waits for the first sign-in', async () => {

@@ -2,7 +2,7 @@ import { DEV_ACR_MFA, DEV_ACR_PASSWORD } from '../dev/clients.ts';
 import { env, expect, hydrated, screenshot, test } from './support.ts';
 
 // The demo switched to the dev IdP's FAPI 2.0 client (SSO_PROFILE=fapi): pushed authorization
-// requests, private_key_jwt, step-up per route, IPSIE session_expiry. A person clicks through it.
+// requests, private_key_jwt, DPoP-bound tokens, step-up per route, IPSIE session_expiry. A person clicks through it.
 
 async function fapiControl(input: { sessionExpirySeconds?: number; downgradeAcr?: boolean }): Promise<void> {
 	const response = await fetch(`${env.control}/fapi`, { method: 'POST', body: JSON.stringify(input) });
@@ -44,6 +44,17 @@ test('FAPI sign-in: the browser carries only client_id and request_uri to the id
 	await expect(page.getByTestId('session-acr')).toHaveText(DEV_ACR_PASSWORD);
 	await expect(page.getByTestId('idp-session-expires')).toBeVisible();
 	await screenshot(page, 'fapi-dashboard');
+});
+
+test('DPoP: the browser holds only sealed cookies, and the app calls the IdP with its DPoP-bound token', async ({ page }) => {
+	await signInFromDashboard(page, 'hedy');
+	const cookies = (await page.context().cookies(env.fapiApp)).filter((c) => /^sso(?:\.\d+)?$/.test(c.name));
+	expect(cookies.length).toBeGreaterThan(0);
+	// Compact JWEs (dir + A256GCM): the session's DPoP key and tokens inside decode for no one but the app.
+	for (const cookie of cookies) expect(cookie.value.split('.')).toHaveLength(5);
+	// The dev IdP accepts this client's tokens only with a proof by the session's key (dpop_bound_access_tokens).
+	const answer = await page.request.get(`${env.fapiApp}/api/userinfo`);
+	expect(await answer.json()).toMatchObject({ status: 200, body: { sub: 'hedy' } });
 });
 
 test('step-up: a password-only sign-in does not open the high-assurance page; the same with a one-time code does', async ({ page }) => {

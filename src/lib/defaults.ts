@@ -162,7 +162,7 @@ export const DEFAULTS = Object.freeze({
 		proofMaxSkewSeconds: 5,
 		/** A server nonce the provider issued stops being accepted after this (RFC 9449 §8). */
 		nonceLifetimeSeconds: 300,
-		/** Servers whose last `DPoP-Nonce` the SDK remembers, per runtime; the least recently used is forgotten. */
+		/** Endpoints (origin + path) whose last `DPoP-Nonce` the SDK remembers, per runtime; the least recently used is forgotten. */
 		nonceMemoryEntries: 100,
 		/** `jti` values the provider remembers within the proof window; beyond it new proofs are refused (X1). */
 		replayMaxEntries: 100_000

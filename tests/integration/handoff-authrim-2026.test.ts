@@ -84,6 +84,9 @@ describe('the 2026 contract between our handoff handler and our provider (dev Id
 			{ fetch, url: new URL(userinfo), init: { method: 'GET' }, nonces: createDpopNonceMemory(), clock: Date.now }
 		);
 		expect(viaHelper.status).toBe(200);
+		// The same through locals.auth.fetch, in the app: the route never sees the key.
+		const viaApp = await fetch(`${env.app.url}/api/userinfo`, { headers: { cookie } });
+		expect(await viaApp.json()).toMatchObject({ status: 200, body: { sub: 'carol' } });
 		await expect(fetchWithBoundToken({ accessToken, dpop: undefined }, { fetch, url: new URL(userinfo), init: { method: 'GET' }, nonces: createDpopNonceMemory(), clock: Date.now })).rejects.toThrow(TypeError);
 	});
 

@@ -1,14 +1,19 @@
 import { DEFAULTS } from '../../defaults.js';
+import { dpopHtu } from './dpop-proof.js';
 
 /**
- * The last `DPoP-Nonce` each server sent (RFC 9449 §8), keyed by the server's origin as RFC 9449
- * §8.2 scopes nonces to a server. Bounded: the least recently used server is forgotten, so a
- * forgotten nonce costs one retry, never a failure.
+ * The last `DPoP-Nonce` each server sent (RFC 9449 §8, §9), keyed by the endpoint (`htu`: origin and
+ * path). Not by origin alone: an authorization server and a resource server (or a Smart Handoff
+ * verify endpoint) may share an origin and keep separate nonces, or one of them none at all, and a
+ * nonce sent where it is unknown can be refused outright (oidc-provider without nonces answers
+ * `invalid_dpop_proof`, not a challenge) — a failure on every call. Per endpoint, a server that demands
+ * nonces costs one retry per endpoint and process. Bounded: the least recently used endpoint is
+ * forgotten, so a forgotten nonce costs one retry, never a failure.
  */
 export interface DpopNonceMemory {
-	/** The nonce to put in the next proof for `url`'s server, if it sent one. */
+	/** The nonce to put in the next proof for `url` (query and fragment ignored), if its server sent one. */
 	get(url: URL | string): string | undefined;
-	/** Remembers the `DPoP-Nonce` of `response`, from `url`'s server, if it carries one. */
+	/** Remembers the `DPoP-Nonce` of `response`, the answer to a request to `url`, if it carries one. */
 	remember(url: URL | string, response: Pick<Response, 'headers'>): void;
 }
 
@@ -20,21 +25,21 @@ export function createDpopNonceMemory(maxEntries: number = DEFAULTS.dpop.nonceMe
 	const nonces = new Map<string, string>();
 	return {
 		get(url) {
-			const origin = new URL(url).origin;
-			const nonce = nonces.get(origin);
+			const endpoint = dpopHtu(url);
+			const nonce = nonces.get(endpoint);
 			if (nonce !== undefined) {
-				nonces.delete(origin);
-				nonces.set(origin, nonce);
+				nonces.delete(endpoint);
+				nonces.set(endpoint, nonce);
 			}
 			return nonce;
 		},
 		remember(url, response) {
 			const nonce = response.headers.get('dpop-nonce');
 			if (nonce === null || !NONCE.test(nonce)) return;
-			const origin = new URL(url).origin;
-			nonces.delete(origin);
+			const endpoint = dpopHtu(url);
+			nonces.delete(endpoint);
 			if (nonces.size >= maxEntries) nonces.delete(nonces.keys().next().value as string);
-			nonces.set(origin, nonce);
+			nonces.set(endpoint, nonce);
 		}
 	};
 }

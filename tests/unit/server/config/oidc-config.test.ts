@@ -33,7 +33,7 @@ function fails(options: Partial<AuthHandleOptions> & Record<string, unknown>, me
 
 describe('createAuthHandle options, validated at construction (production)', () => {
 	it('dpop must be a boolean, and dpop_jkt cannot be set through authorizationParams', () => {
-		fails({ dpop: 'yes' }, /options\.dpop must be/);
+		fails({ dpop: 'yes' as unknown as boolean }, /options\.dpop must be/);
 		fails({ authorizationParams: { dpop_jkt: 'x' } }, /authorizationParams\.dpop_jkt is set by the SDK/);
 		expect(() => createAuthHandle({ ...base, clientId: 'app-dpop', dpop: true })).not.toThrow();
 	});

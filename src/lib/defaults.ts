@@ -61,8 +61,13 @@ export const DEFAULTS = Object.freeze({
 		loginPath: '/login',
 		/** Where a failed sign-in or handoff goes (`?error=<code>` appended), and the fallback when an app's `errorRedirect` throws or leaves the origin. */
 		errorRedirect: '/login',
-		/** Opened sessions remembered per process, so an unchanged cookie is decrypted once. */
-		sessionCacheSize: 10_000,
+		/**
+		 * Opened sessions remembered per process (least recently used goes first), so an unchanged
+		 * cookie is decrypted once: 100,000 active sessions per instance stay cached.
+		 */
+		sessionCacheSize: 100_000,
+		/** …and their estimated heap, whichever bound is reached first (bench/results.md measures it). */
+		sessionCacheBytes: 256 * 1024 * 1024,
 		/**
 		 * A request that starts this close to the access token's refresh time gets an auth value of its
 		 * own, whose getAccessToken() can write the refreshed cookie; earlier ones share a frozen value.

@@ -5,7 +5,8 @@ import { DEFAULTS } from '../defaults.js';
 import type { AuthUser, SessionInfo } from '../types.js';
 import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
 import { clearChunked, readChunked, writeChunked } from './chunked-cookie.js';
-import type { Sealer } from './seal.js';
+import type { Opened, Sealer } from './seal.js';
+import { SessionCache } from './session-cache.js';
 import { cookieName, secureFor as secureByPolicy } from './cookie-policy.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 
@@ -80,8 +81,12 @@ export interface SessionCookie {
 	 * synchronously unless the cookie must be decrypted (first sight in this process).
 	 */
 	read(cookieHeader: string | null, url: URL): SessionRead | Promise<SessionRead>;
-	/** Seals `record` into the batch, deleting cookies of `present` it does not overwrite; returns the expiry. */
-	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[]): Promise<number>;
+	/**
+	 * Seals `record` into the batch, deleting cookies of `present` it does not overwrite; returns the
+	 * expiry. The new cookie is cached, so the browser's next request with it is a hit; `memo` becomes
+	 * its memo slot (callers carry derived values over from the cookie it replaces).
+	 */
+	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[], memo?: { value?: unknown }): Promise<number>;
 	/** Deletes every cookie of `present`. */
 	clear(batch: CookieBatch, url: URL, present: readonly string[]): void;
 	/** When a record expires: the earlier of the inactivity and the absolute limit. */
@@ -107,10 +112,13 @@ export function createSessionCookie(config: {
 	sealer: Sealer;
 	clock: Clock;
 	cacheSize?: number;
+	cacheBytes?: number;
 }): SessionCookie {
 	const { options, sealer, clock } = config;
-	const cacheSize = config.cacheSize ?? DEFAULTS.auth.sessionCacheSize;
-	const cache = new Map<string, CacheEntry>();
+	const cache = new SessionCache<CacheEntry>({
+		maxEntries: config.cacheSize ?? DEFAULTS.auth.sessionCacheSize,
+		maxBytes: config.cacheBytes ?? DEFAULTS.auth.sessionCacheBytes
+	});
 	const limits = DEFAULTS.cookie;
 
 	const secureFor = (url: URL) => secureByPolicy(options.secure, url, 'app-url') === true;
@@ -145,8 +153,15 @@ export function createSessionCookie(config: {
 	}
 
 	function remember(value: string, entry: CacheEntry) {
-		if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
-		cache.set(value, entry);
+		cache.set(value, entry, estimateBytes(value));
+	}
+
+	function opened(value: string, present: string[], result: Opened<{ s?: unknown }> | null): SessionRead {
+		const record = result ? toRecord(result.payload.s) : null;
+		if (!result || !record) return { kind: 'invalid', present };
+		const fresh = { record, expiresAt: Math.min(result.expiresAt, expiryOf(record)), stale: result.stale, memo: {} };
+		remember(value, fresh);
+		return check(value, fresh, present);
 	}
 
 	return {
@@ -167,16 +182,12 @@ export function createSessionCookie(config: {
 			const value = joined.value;
 			const entry = cache.get(value);
 			if (entry !== undefined) return check(value, entry, present);
-			return sealer.open<{ s?: unknown }>(value).then((opened): SessionRead => {
-				const record = opened ? toRecord(opened.payload.s) : null;
-				if (!opened || !record) return { kind: 'invalid', present };
-				const fresh = { record, expiresAt: Math.min(opened.expiresAt, expiryOf(record)), stale: opened.stale, memo: {} };
-				remember(value, fresh);
-				return check(value, fresh, present);
-			});
+			// Synchronous on the native AES-GCM path: the first request of a session needs no promise either.
+			const result = sealer.open<{ s?: unknown }>(value);
+			return result instanceof Promise ? result.then((r) => opened(value, present, r)) : opened(value, present, result);
 		},
 
-		async write(batch, url, record, present) {
+		async write(batch, url, record, present, memo = {}) {
 			const expiresAt = expiryOf(record);
 			const now = clock();
 			const sealed = await sealer.seal({ s: record }, expiresAt);
@@ -185,7 +196,7 @@ export function createSessionCookie(config: {
 			if (!writeChunked(batch, nameFor(attrs.secure ?? true), sealed, attrs, present, limits)) {
 				throw new SessionTooLargeError();
 			}
-			remember(sealed, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false, memo: {} });
+			remember(sealed, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false, memo });
 			return expiresAt;
 		},
 
@@ -193,6 +204,14 @@ export function createSessionCookie(config: {
 			clearChunked(batch, present, attributes(url));
 		}
 	};
+}
+
+/**
+ * What a cached session costs in heap, estimated from its sealed length: the key string (one byte a
+ * character) plus the opened record and its memo (measured by `npm run bench`: bench/results.md).
+ */
+function estimateBytes(sealed: string): number {
+	return 3 * sealed.length + 1024;
 }
 
 /**

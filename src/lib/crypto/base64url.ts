@@ -20,12 +20,17 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * compared as a string could be respelled (docs/SECURITY.md X4).
  */
 export function base64urlToBytes(value: string): Uint8Array | null {
-	if (!BASE64URL.test(value)) return null;
-	const rest = value.length % 4;
-	if (rest === 1) return null;
-	if (rest !== 0 && (ALPHABET.indexOf(value[value.length - 1]) & (rest === 2 ? 0b1111 : 0b11)) !== 0) return null;
+	if (!isCanonicalBase64url(value)) return null;
 	const padded = value.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((value.length + 3) % 4);
 	return base64ToBytes(padded);
+}
+
+/** Whether `value` is canonical unpadded base64url (see {@link base64urlToBytes}). */
+export function isCanonicalBase64url(value: string): boolean {
+	if (!BASE64URL.test(value)) return false;
+	const rest = value.length % 4;
+	if (rest === 1) return false;
+	return rest === 0 || (ALPHABET.indexOf(value[value.length - 1]) & (rest === 2 ? 0b1111 : 0b11)) === 0;
 }
 
 /** Decodes standard base64 as `atob` does (padding optional); null (never throws) when `atob` refuses it. */

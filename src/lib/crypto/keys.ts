@@ -56,3 +56,14 @@ export async function deriveMacKey(secret: string, purpose: KeyPurpose): Promise
 		['sign', 'verify']
 	);
 }
+
+/**
+ * The 32 bytes of the AES-256-GCM key for one purpose, for an engine that imports raw keys (the
+ * native path): the same bytes {@link deriveEncryptionKey} derives, so both engines seal under one key.
+ * The caller wipes them once imported.
+ */
+export async function deriveRawEncryptionKey(secret: string, purpose: KeyPurpose): Promise<Uint8Array<ArrayBuffer>> {
+	const base = await hkdfBase(secret);
+	const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: utf8(`sveltekit-sso/v1/${purpose}`) }, base, 256);
+	return new Uint8Array(bits);
+}

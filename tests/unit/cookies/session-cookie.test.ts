@@ -187,6 +187,47 @@ describe('session cookie', () => {
 		expect((await read(session, HTTPS, `other=1; __Host-sso=${value}`)).kind).toBe('valid');
 	});
 
+	it('keeps the sessions in use cached while a larger population passes through (LRU), with expiry still checked', async () => {
+		const clock = { now: 1_800_000_000_000 };
+		const now = () => clock.now;
+		const inner = createSealer({ secrets: [SECRET], purpose: 'session', clock: now });
+		let opens = 0;
+		const sealer = { seal: inner.seal, open: (value: string) => (opens++, inner.open(value)) } as typeof inner;
+		const session = createSessionCookie({ options: resolveSessionOptions('test', { idleTimeout: 3600 }), sealer, clock: now, cacheSize: 50 });
+		const cookie = async (id: string) => `__Host-sso=${await inner.seal({ s: record(clock.now, { id }) }, clock.now + 3_600_000)}`;
+		const hot = await cookie('hot');
+		expect((await read(session, HTTPS, hot)).kind).toBe('valid');
+		for (let i = 0; i < 500; i++) {
+			expect((await read(session, HTTPS, await cookie(`cold-${i}`))).kind).toBe('valid');
+			if (i % 20 === 0) expect((await read(session, HTTPS, hot)).kind).toBe('valid');
+		}
+		const before = opens;
+		expect((await read(session, HTTPS, hot)).kind).toBe('valid');
+		expect(opens).toBe(before);
+		// Cached, and still expired by the clock.
+		clock.now += 3601_000;
+		expect((await read(session, HTTPS, hot)).kind).toBe('invalid');
+	});
+
+	it('remembers the cookie it just sealed: the next request with it is a hit, answered without a promise', async () => {
+		const { session, clock } = setup({ rollingInterval: 300 });
+		const first = await write(session, HTTPS, record(clock.now));
+		clock.now += 301_000;
+		const stale = read(session, HTTPS, first.jar.header());
+		expect(stale).not.toBeInstanceOf(Promise);
+		expect(stale).toMatchObject({ kind: 'valid', reseal: true });
+		const memo = { value: 'carried' };
+		const kit = kitCookies(HTTPS.href, first.jar.header());
+		const batch = new CookieBatch();
+		await session.write(batch, HTTPS, record(clock.now - 301_000, { touchedAt: clock.now }), ['__Host-sso'], memo);
+		batch.applyTo(kit.cookies);
+		first.jar.apply(kit.setCookies());
+		const next = read(session, HTTPS, first.jar.header());
+		expect(next).not.toBeInstanceOf(Promise);
+		expect(next).toMatchObject({ kind: 'valid', reseal: false });
+		expect((next as { memo: unknown }).memo).toBe(memo);
+	});
+
 	it('reads no session, without work, when the request has no session cookie', async () => {
 		const { session } = setup();
 		expect((await read(session, HTTPS, 'theme=dark')).kind).toBe('none');

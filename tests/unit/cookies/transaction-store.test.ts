@@ -10,6 +10,7 @@ import {
 import { createSealer } from '../../../src/lib/cookies/seal.js';
 import { randomToken } from '../../../src/lib/crypto/base64url.js';
 import { CookieJar, kitCookies } from '../../support/kit-cookies.js';
+import { defaultAesGcm } from '../../../src/lib/crypto/aes-gcm.js';
 import { TEST_SECRET } from '../../support/fake-event.js';
 
 const SECRET = TEST_SECRET;
@@ -471,7 +472,7 @@ describe('TransactionStore save and get', () => {
 		await exchange(jar, (cookies) => s.save(cookies, tx));
 		const name = `__txn_${tx.state}`;
 		const [header, , iv, ciphertext, tag] = jar.values.get(name)!.split('.');
-		const decrypt = vi.spyOn(crypto.subtle, 'decrypt');
+		const decrypt = vi.spyOn(defaultAesGcm(), 'decrypt');
 		// a well-formed JWE with our header and kid, so only the length stops it before decryption
 		jar.values.set(name, [header, '', iv, ciphertext + 'A'.repeat(5000), tag].join('.'));
 		expect((await exchange(jar, (cookies) => s.get(cookies, tx.state))).result).toBeNull();
@@ -610,7 +611,7 @@ describe('TransactionStore parallel transactions', () => {
 		const s = store();
 		const jar = new CookieJar();
 		await exchange(jar, (cookies) => s.save(cookies, transaction()));
-		const decrypt = vi.spyOn(crypto.subtle, 'decrypt');
+		const decrypt = vi.spyOn(defaultAesGcm(), 'decrypt');
 		await exchange(jar, (cookies) => s.save(cookies, transaction()));
 		expect(decrypt).not.toHaveBeenCalled();
 	});

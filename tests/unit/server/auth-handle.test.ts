@@ -256,6 +256,41 @@ describe('the session path: hot path, checks and refresh', () => {
 		expect(Object.isFrozen(second.auth)).toBe(true);
 	});
 
+	it('serves a cookie re-sealed on the rolling interval from the cache on its next request; the check interval keeps counting from the last check', async () => {
+		let reads = 0;
+		const inner = new InMemoryRefreshTokenFamilyStore();
+		const counting: RefreshTokenFamilyStore = {
+			kind: 'counting',
+			findFamily: (id) => (reads++, inner.findFamily(id)),
+			registerFamily: (f) => inner.registerFamily(f),
+			updateFamily: (id, u) => inner.updateFamily(id, u)
+		};
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 3600 });
+		const interval = DEFAULTS.refresh.sessionCheckIntervalMs;
+		const { signIn, call, clock } = await setup({ as, familyStore: counting, sessionOptions: { rollingInterval: Math.floor(interval / 4000) } });
+		await signIn();
+		const checkedAt = clock.now;
+		const before = reads;
+		await call('/');
+		const checks = reads;
+		const perCheck = checks - before;
+		expect(perCheck).toBeGreaterThan(0);
+		clock.now = checkedAt + interval / 2;
+		const rolled = await call('/');
+		expect(sessionWritten(rolled.setCookies)).toBe(true);
+		// The browser's next request carries the new cookie: the same frozen value, no store call, no write.
+		const next = await call('/');
+		const again = await call('/');
+		expect(reads).toBe(checks);
+		expect(sessionWritten(next.setCookies)).toBe(false);
+		expect(next.auth).toBe(again.auth);
+		expect(next.auth?.session?.expiresAt).toBeGreaterThan(rolled.auth!.session!.expiresAt - 1);
+		// The re-seal postponed no check: one interval after the last check, the store is asked again.
+		clock.now = checkedAt + interval + 1;
+		await call('/');
+		expect(reads).toBe(checks + perCheck);
+	});
+
 	it('fails closed when the store is down at a session check: signed out, cookie kept (R6)', async () => {
 		let down = false;
 		const inner = new InMemoryRefreshTokenFamilyStore();

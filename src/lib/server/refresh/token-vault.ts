@@ -20,7 +20,7 @@ export function createTokenVault(options: { secrets: readonly string[]; clock: C
 	// Its own purpose-bound key: a family payload never opens as a session cookie or vice versa (S1).
 	const sealer = createSealer({ secrets: options.secrets, purpose: 'family', clock: options.clock });
 	return {
-		seal: (tokens, expiresAtMs) => sealer.seal({ t: { ...tokens } }, expiresAtMs),
+		seal: async (tokens, expiresAtMs) => sealer.seal({ t: { ...tokens } }, expiresAtMs),
 		async open(payload) {
 			const opened = await sealer.open<{ t?: unknown }>(payload);
 			return opened ? toTokenSet(opened.payload.t) : null;

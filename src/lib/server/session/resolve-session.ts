@@ -76,23 +76,30 @@ export async function currentSession(
 
 function memoOf(runtime: Runtime, read: Extract<SessionRead, { kind: 'valid' }>): Memo {
 	const slot = read.memo as { value?: Memo };
-	if (slot.value) return slot.value;
-	const record = read.record;
+	// First sight in this process: checked on its first request.
+	return (slot.value ??= newMemo(runtime, read.record, read.expiresAt, { retryAt: -Infinity, checkedAt: -Infinity, epoch: runtime.revocation.epoch }));
+}
+
+/**
+ * The memo of a cookie value. `state` is where its checks stand: nothing yet for a cookie first seen,
+ * or those of the cookie it re-seals — the same family, generation and identity-provider session, so
+ * the same revocation verdict, and the check interval keeps counting from that cookie's last check
+ * (a re-seal postpones no check; an epoch moved since still forces one).
+ */
+function newMemo(runtime: Runtime, record: SessionRecord, expiresAt: number, state: Pick<Memo, 'retryAt' | 'checkedAt' | 'epoch'>): Memo {
 	const refreshAt = runtime.refresher.refreshAt(record);
 	const checkable = runtime.revocation.isCheckable(record);
-	const memo: Memo = {
-		auth: runtime.toAuth(record, read.expiresAt, null, sharedAccessToken(runtime, record)),
+	const horizon = refreshAt - DEFAULTS.auth.requestHorizonMs;
+	return {
+		auth: runtime.toAuth(record, expiresAt, null, sharedAccessToken(runtime, record)),
 		checkable,
 		refreshAt,
-		retryAt: -Infinity,
-		// First sight in this process: checked on its first request.
-		checkedAt: -Infinity,
-		epoch: runtime.revocation.epoch,
-		hotUntil: checkable ? -Infinity : refreshAt - DEFAULTS.auth.requestHorizonMs,
+		retryAt: state.retryAt,
+		checkedAt: state.checkedAt,
+		epoch: state.epoch,
+		hotUntil: checkable ? Math.min(state.checkedAt + runtime.config.sessionCheckIntervalMs, horizon) : horizon,
 		revoked: false
 	};
-	slot.value = memo;
-	return memo;
 }
 
 /** The signed-in or signed-out value when no cookie must be written and no check is due; null otherwise. */
@@ -228,7 +235,10 @@ async function authenticate(
 	if (read.reseal && batch === null && clock() < memo.refreshAt - DEFAULTS.auth.requestHorizonMs) {
 		batch = new CookieBatch();
 		record = { ...record, touchedAt: clock() };
-		expiresAt = await runtime.session.write(batch, url, record, read.present);
+		// The browser's next request carries the new cookie: cached by write, with this memo, it is a hit.
+		const slot: { value?: Memo } = {};
+		expiresAt = await runtime.session.write(batch, url, record, read.present, slot);
+		slot.value = newMemo(runtime, record, expiresAt, memo);
 	}
 	const carryOverState = await takeHandoffResult(runtime, event, record.id, (batch ??= new CookieBatch()));
 	if (batch.size === 0) batch = null;

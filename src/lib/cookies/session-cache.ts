@@ -1,0 +1,59 @@
+/**
+ * The opened sessions of a process, keyed by their exact sealed value, bounded both in entries and in
+ * (estimated) bytes. Least recently used goes first: a hit moves the entry to the young end, so the
+ * sessions of active users stay while a population larger than the cache cycles through the rest.
+ *
+ * A hit on an entry already in the youngest quarter is not moved: it is that far from eviction anyway,
+ * and the hottest sessions (most requests) then cost one map lookup, nothing more.
+ */
+export class SessionCache<E> {
+	readonly #slots = new Map<string, { entry: E; bytes: number; tick: number }>();
+	readonly #maxEntries: number;
+	readonly #maxBytes: number;
+	#bytes = 0;
+	#tick = 0;
+
+	constructor(limits: { maxEntries: number; maxBytes: number }) {
+		this.#maxEntries = Math.max(1, limits.maxEntries);
+		this.#maxBytes = Math.max(1, limits.maxBytes);
+	}
+
+	get size(): number {
+		return this.#slots.size;
+	}
+
+	/** The estimated bytes held (see {@link set}). */
+	get bytes(): number {
+		return this.#bytes;
+	}
+
+	get(key: string): E | undefined {
+		const slot = this.#slots.get(key);
+		if (slot === undefined) return undefined;
+		if (this.#tick - slot.tick >= this.#maxEntries >> 2) {
+			this.#slots.delete(key);
+			slot.tick = ++this.#tick;
+			this.#slots.set(key, slot);
+		}
+		return slot.entry;
+	}
+
+	/** Remembers `entry`, which costs about `bytes`; an entry larger than the whole budget is not kept. */
+	set(key: string, entry: E, bytes: number): void {
+		this.delete(key);
+		if (bytes > this.#maxBytes) return;
+		this.#slots.set(key, { entry, bytes, tick: ++this.#tick });
+		this.#bytes += bytes;
+		while (this.#slots.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
+			const oldest = this.#slots.keys().next().value as string;
+			this.delete(oldest);
+		}
+	}
+
+	delete(key: string): void {
+		const slot = this.#slots.get(key);
+		if (slot === undefined) return;
+		this.#slots.delete(key);
+		this.#bytes -= slot.bytes;
+	}
+}

@@ -69,7 +69,7 @@ export function createSealer(options: { secrets: readonly string[]; purpose: Key
 	function sealWith(entries: KeyEntry[], payload: Record<string, unknown>, expiresAt: number): string | Promise<string> {
 		const current = entries[0];
 		const claims = { ...payload, pur: purpose, iat: Math.floor(clock() / 1000), exp: Math.floor(expiresAt / 1000) };
-		const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+		const iv = nextIv();
 		const sealed = engine.encrypt(current.key, iv, utf8(JSON.stringify(claims)), current.aad);
 		const compact = (out: Sealed) => `${current.header}..${engine.encode(iv)}.${engine.encode(out.ciphertext)}.${engine.encode(out.tag)}`;
 		return sealed instanceof Promise ? sealed.then(compact) : compact(sealed);
@@ -121,6 +121,23 @@ export function createSealer(options: { secrets: readonly string[]; purpose: Key
 			return keys ? openWith<T>(keys, value) : ready.then((entries) => openWith<T>(entries, value));
 		}
 	};
+}
+
+// IVs come from a pool of random bytes filled 256 IVs at a time: one call into the CSPRNG instead of one
+// per seal (it cost as much as the encryption itself). Every IV is a fresh slice, never handed out twice;
+// a refill allocates a new pool, so an IV still held by a pending Web Crypto call never changes.
+const IV_POOL_IVS = 256;
+let ivPool = new Uint8Array(0);
+let ivOffset = 0;
+
+function nextIv(): Uint8Array<ArrayBuffer> {
+	if (ivOffset + IV_BYTES > ivPool.length) {
+		ivPool = crypto.getRandomValues(new Uint8Array(IV_BYTES * IV_POOL_IVS));
+		ivOffset = 0;
+	}
+	const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+	ivOffset += IV_BYTES;
+	return iv;
 }
 
 /**

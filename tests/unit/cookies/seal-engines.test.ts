@@ -75,3 +75,18 @@ describe.each(ENGINES)('sealing on the %s engine', (name, engine) => {
 		expect((await opened)?.payload).toMatchObject({ v: 1 });
 	});
 });
+
+describe('IVs', () => {
+	it('never repeats an IV across many seals (the pool refills with fresh random bytes)', async () => {
+		const sealer = sealerOn(nativeAesGcm()!);
+		await sealer.seal({}, later);
+		const ivs = new Set<string>();
+		for (let i = 0; i < 1000; i++) ivs.add((sealer.seal({ i }, later) as string).split('.')[2]);
+		expect(ivs.size).toBe(1000);
+		// Web Crypto seals pending together keep their own IVs while the pool refills beneath them.
+		const web = sealerOn(webAesGcm);
+		const sealed = await Promise.all(Array.from({ length: 600 }, (_, i) => web.seal({ i }, later)));
+		expect(new Set(sealed.map((v) => v.split('.')[2])).size).toBe(600);
+		for (const [i, value] of sealed.entries()) expect((await web.open<{ i: number }>(value))?.payload.i).toBe(i);
+	});
+});

@@ -1,90 +1,284 @@
-// npm run bench — throughput of one route with a pass-through hook against the same route with a
-// valid sealed session through createAuthHandle + createHandoffHandler, on a production build
-// (adapter-node). Variants alternate round by round so drift on the machine hits both; the result
-// is the median of the rounds. Writes bench/results.md.
-import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { createRequire } from 'node:module';
-import { mintSessionCookie } from '../src/lib/testing/session-minter.js';
-import { startApp, TEST_SECRET } from '../tests/support/app-server.js';
+// npm run bench — the per-request cost of the SDK's hooks for a real user population, against
+// reference variants in the same run: production builds (adapter-node) under wrk, route GET /api/plain,
+// variants interleaved round by round (the order rotates each round), populations of 1, 2,000, 20,000
+// and 100,000 distinct sessions picked uniformly or by Zipf's law (s = 1.1), and the re-seal regime
+// (cookies older than the rolling interval, replayed, so every request re-seals). Then the
+// micro-benchmarks and memory figures (bench/micro.ts), the refresh storm and the handoff (bench/flows.ts),
+// and writes bench/results.md and bench/results.json.
+//
+// BENCH_QUICK=1: one round of 2 s over fewer scenarios, for development (numbers not for the record).
+// BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS override; SKIP_BUILD=1 reuses .tmp/bench/build.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { encode as encodeAuthjs } from '@auth/core/jwt';
+import { CookieBatch } from '../src/lib/cookies/cookie-batch.js';
+import { createSealer } from '../src/lib/cookies/seal.js';
+import { createSessionCookie } from '../src/lib/cookies/session-cookie.js';
+import { resolveSessionOptions } from '../src/lib/cookies/session-options.js';
+import { startApp, TEST_SECRET, type RunningApp } from '../tests/support/app-server.js';
+import { evaluateTargets, renderResults, type Results, type Scenario, type Stats } from './report.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const require = createRequire(import.meta.url);
-const version = (name: string) => require(`${name}/package.json`).version as string;
+const WORK = `${ROOT}.tmp/bench`;
+const version = (name: string) => JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')).version as string;
 
-function run(url: string, headers: Record<string, string>): Promise<number> {
-	return new Promise((resolve, reject) => {
-		autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers }, (error, result) => {
-			if (error) reject(error);
-			else if (result.non2xx > 0 || result.errors > 0) reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`));
-			else resolve(result.requests.average);
-		});
-	});
+export const VARIANTS = [
+	{ id: 'none', name: 'no hook', env: 'none', cookies: 'sso' },
+	{ id: 'pass', name: 'pass-through hook', env: 'baseline', cookies: 'sso' },
+	{ id: 'auth', name: 'createAuthHandle', env: 'auth-handle', cookies: 'sso', cached: true, sdk: true },
+	{ id: 'seed', name: 'sequence(createAuthHandle, createHandoffHandler)', env: 'seed', cookies: 'sso', cached: true, sdk: true },
+	{ id: 'seq-pass', name: 'sequence(pass-through, pass-through)', env: 'baseline-sequence', cookies: 'sso' },
+	{ id: 'naive', name: 'naive hook: jose compactDecrypt every request', env: 'naive-jose', cookies: 'sso', marked: true },
+	{ id: 'authjs', name: 'Auth.js @auth/sveltekit (JWT session)', env: 'authjs', cookies: 'authjs', marked: true }
+] as const;
+type Variant = (typeof VARIANTS)[number];
+
+const SCENARIOS: Scenario[] = QUICK
+	? [
+			{ id: 'one', label: '1 cookie', population: 1, dist: 'uniform' },
+			{ id: '2k-uniform', label: '2,000 sessions, uniform', population: 2_000, dist: 'uniform' },
+			{ id: '100k-zipf', label: '100,000 sessions, Zipf s=1.1', population: 100_000, dist: 'zipf' },
+			{ id: 'reseal-2k', label: 're-seal: 2,000 sessions older than the rolling interval, uniform', population: 2_000, dist: 'uniform', reseal: true }
+		]
+	: [
+			{ id: 'one', label: '1 cookie', population: 1, dist: 'uniform' },
+			{ id: '2k-uniform', label: '2,000 sessions, uniform', population: 2_000, dist: 'uniform' },
+			{ id: '2k-zipf', label: '2,000 sessions, Zipf s=1.1', population: 2_000, dist: 'zipf' },
+			{ id: '20k-uniform', label: '20,000 sessions, uniform', population: 20_000, dist: 'uniform' },
+			{ id: '20k-zipf', label: '20,000 sessions, Zipf s=1.1', population: 20_000, dist: 'zipf' },
+			{ id: '100k-uniform', label: '100,000 sessions, uniform', population: 100_000, dist: 'uniform' },
+			{ id: '100k-zipf', label: '100,000 sessions, Zipf s=1.1', population: 100_000, dist: 'zipf' },
+			{ id: 'reseal-20k', label: 're-seal: 20,000 sessions older than the rolling interval, uniform', population: 20_000, dist: 'uniform', reseal: true }
+		];
+
+function ensureWrk(): string {
+	const found = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
+	if (found) return found;
+	console.log('wrk is missing: installing the Debian package');
+	const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+	execFileSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', 'wrk'], { stdio: 'inherit' });
+	return spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** Writes `count` distinct SDK session cookies (one `sso=…` line each), touched `ageMs` ago. */
+async function mintSso(file: string, count: number, ageMs: number): Promise<number> {
+	const now = Date.now() - ageMs;
+	const clock = () => now;
+	const options = resolveSessionOptions('bench', undefined);
+	const session = createSessionCookie({ options, sealer: createSealer({ secrets: [TEST_SECRET], purpose: 'session', clock }), clock, cacheSize: 1 });
+	const url = new URL('http://127.0.0.1/');
+	const lines: string[] = [];
+	for (let i = 0; i < count; i++) {
+		const batch = new CookieBatch();
+		const user = { id: `user-${i}`, name: `Bench User ${i}`, email: `user-${i}@example.com` };
+		await session.write(batch, url, { id: `sid-${i}-${Math.random().toString(36).slice(2)}`, source: 'testing', user, createdAt: now, touchedAt: now }, []);
+		lines.push(batch.writes.map((w) => `${w.name}=${w.value}`).join('; '));
+	}
+	writeFileSync(file, lines.join('\n') + '\n');
+	return lines[0].length;
+}
+
+/** Writes `count` distinct Auth.js session cookies (JWT strategy, the same user fields). */
+async function mintAuthjs(file: string, count: number): Promise<number> {
+	const name = 'authjs.session-token';
+	const lines: string[] = [];
+	for (let i = 0; i < count; i++) {
+		const token = await encodeAuthjs({ token: { sub: `user-${i}`, name: `Bench User ${i}`, email: `user-${i}@example.com` }, secret: TEST_SECRET, salt: name, maxAge: 30 * 24 * 3600 });
+		lines.push(`${name}=${token}`);
+	}
+	writeFileSync(file, lines.join('\n') + '\n');
+	return lines[0].length;
+}
+
+interface WrkResult {
+	rps: number;
+	p50: number;
+	p99: number;
+	errors: number;
+}
+
+function wrk(bin: string, url: string, cookies: string, dist: string, seconds: number): WrkResult {
+	const result = spawnSync(bin, ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', `${ROOT}bench/pick-cookie.lua`, url], {
+		encoding: 'utf8',
+		env: { ...process.env, BENCH_COOKIES: cookies, BENCH_DIST: dist, BENCH_PATH: '/api/plain', BENCH_THREADS: '1' },
+		maxBuffer: 16 * 1024 * 1024
+	});
+	const line = result.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+	if (!line) throw new Error(`wrk gave no result: ${result.stdout}\n${result.stderr}`);
+	const r = JSON.parse(line.slice('BENCH_RESULT '.length));
+	const errors = r.non2xx + r.connect + r.read + r.write + r.timeout;
+	if (r.non2xx > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers`);
+	return { rps: r.requests / (r.duration_us / 1e6), p50: r.p50_us / 1000, p99: r.p99_us / 1000, errors };
+}
+
+/** Every cookie of the file once, in order (wrk, then stops): fills a variant's session cache. */
+function warm(bin: string, url: string, file: string) {
+	const result = spawnSync(bin, ['-t1', `-c${CONNECTIONS}`, '-d600s', '-s', `${ROOT}bench/pick-cookie.lua`, url], {
+		encoding: 'utf8',
+		env: { ...process.env, BENCH_COOKIES: file, BENCH_DIST: 'sequential', BENCH_PATH: '/api/plain', BENCH_THREADS: '1' }
+	});
+	if (!result.stdout.includes('BENCH_WARMED')) throw new Error(`the warm-up did not finish: ${result.stdout}\n${result.stderr}`);
+}
+
+/** Fails the run when a variant would measure the signed-out path. */
+async function checkSignedIn(variant: Variant, app: RunningApp, cookie: string, reseal: boolean) {
+	if ('sdk' in variant) {
+		const response = await fetch(`${app.url}/api/whoami`, { headers: { cookie } });
+		const body = await response.json();
+		if (!body.isAuthenticated) throw new Error(`${variant.name}: the minted session is not accepted`);
+		if (reseal && !response.headers.getSetCookie().some((c) => c.startsWith('sso='))) throw new Error(`${variant.name}: an old cookie was not re-sealed`);
+	} else if ('marked' in variant) {
+		const response = await fetch(`${app.url}/api/plain`, { headers: { cookie } });
+		await response.arrayBuffer();
+		if (response.headers.get('x-bench-session') !== '1') throw new Error(`${variant.name}: the minted session is not accepted`);
+	}
+}
+
+function rssOf(pid: number): number {
+	const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+	return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const stats = (values: number[]): Stats => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values });
+
+function runChild(script: string, env: Record<string, string> = {}): unknown {
+	const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+	const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+	if (!line) throw new Error(`${script} printed no result`);
+	return JSON.parse(line.slice('BENCH_JSON '.length));
+}
 
 async function main() {
-	if (process.env.SKIP_BUILD !== '1') {
-		execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
+	const load = { start: loadavg(), end: [] as number[] };
+	const bin = ensureWrk();
+	mkdirSync(WORK, { recursive: true });
+	const build = `${WORK}/build`;
+	if (process.env.SKIP_BUILD !== '1' || !existsSync(`${build}/index.js`)) {
+		console.log('building the demo (production, adapter-node)…');
+		execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], {
+			cwd: ROOT,
+			stdio: 'inherit',
+			env: { ...process.env, NODE_ENV: 'production', SSO_KIT_OUT: `${WORK}/kit`, SSO_BUILD_OUT: build }
+		});
 	}
-	const baseline = await startApp({ SSO_BENCH_VARIANT: 'baseline' });
-	const authOnly = await startApp({ SSO_BENCH_VARIANT: 'auth-handle' });
-	const sso = await startApp();
-	const sequenceBaseline = await startApp({ SSO_BENCH_VARIANT: 'baseline-sequence' });
-	try {
-		const session = await mintSessionCookie({ secret: TEST_SECRET, user: { id: 'bench', name: 'Bench User', email: 'bench@example.com' }, url: sso.url });
-		const check = await (await fetch(`${sso.url}/api/whoami`, { headers: { cookie: session.cookieHeader } })).json();
-		if (!check.isAuthenticated) throw new Error('the minted session is not accepted: the benchmark would measure the signed-out path');
-		const variants = [
-			// The baseline gets the same Cookie header: only the hook differs, not the bytes parsed.
-			{ name: 'pass-through hook (baseline), same Cookie header', url: `${baseline.url}/api/plain`, headers: { cookie: session.cookieHeader } },
-			{ name: 'createAuthHandle, valid session', url: `${authOnly.url}/api/plain`, headers: { cookie: session.cookieHeader } },
-			{ name: 'createAuthHandle, no cookie', url: `${authOnly.url}/api/plain`, headers: {} as Record<string, string> },
-			{ name: 'sequence(createAuthHandle, createHandoffHandler), valid session', url: `${sso.url}/api/plain`, headers: { cookie: session.cookieHeader } },
-			{ name: 'sequence(pass-through, pass-through), same Cookie header', url: `${sequenceBaseline.url}/api/plain`, headers: { cookie: session.cookieHeader } }
-		];
-		// Warm-up: JIT, the session cache, connection pools.
-		for (const v of variants) await run(v.url, v.headers);
-		const samples = variants.map(() => [] as number[]);
-		for (let round = 0; round < ROUNDS; round++) {
-			for (const [i, v] of variants.entries()) samples[i].push(await run(v.url, v.headers));
-			console.log(`round ${round + 1}/${ROUNDS}: ${samples.map((s) => Math.round(s[round])).join(' / ')} req/s`);
+
+	// Cookie files: one per population and kind, minted once.
+	const files = new Map<string, string>();
+	const cookieBytes: Record<string, number> = {};
+	for (const scenario of SCENARIOS) {
+		for (const kind of ['sso', 'authjs'] as const) {
+			// Auth.js cookies have no rolling interval: the re-seal regime replays the same ones.
+			const key = `${kind}-${scenario.population}${scenario.reseal && kind === 'sso' ? '-old' : ''}`;
+			if (files.has(key)) continue;
+			const file = `${WORK}/${key}.txt`;
+			const old = scenario.reseal && kind === 'sso';
+			console.log(`minting ${scenario.population} ${kind} cookies${old ? ' older than the rolling interval' : ''}…`);
+			cookieBytes[kind] = kind === 'sso' ? await mintSso(file, scenario.population, old ? 6 * 60_000 : 0) : await mintAuthjs(file, scenario.population);
+			files.set(key, file);
 		}
-		const medians = samples.map(median);
-		const ratio = medians[1] / medians[0];
-		const sequenced = medians[3] / medians[0];
-		const sequencedBaseline = medians[4] / medians[0];
-		const lines = [
-			'# Benchmark: per-request cost of the session hook',
-			'',
-			`Run ${new Date().toISOString()} with \`npm run bench\`: ${ROUNDS} alternating rounds of ${SECONDS} s, ${CONNECTIONS} connections, autocannon on the same machine, production build (adapter-node), route \`GET /api/plain\`.`,
-			'',
-			`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; @sveltejs/kit ${version('@sveltejs/kit')}, jose ${version('jose')}, oauth4webapi ${version('oauth4webapi')}, autocannon ${version('autocannon')}.`,
-			'',
-			'| variant | median req/s | rounds (req/s) |',
-			'|---|---:|---|',
-			...variants.map((v, i) => `| ${v.name} | ${Math.round(medians[i])} | ${samples[i].map(Math.round).join(', ')} |`),
-			'',
-			`**Authenticated / baseline throughput: ${ratio.toFixed(3)}×** (target ≥ 0.90×)${ratio >= 0.9 ? '' : ` — ${((0.9 - ratio) * 100).toFixed(1)} points under target`}.`,
-			'',
-			`The seed's two-hook setup, \`sequence(createAuthHandle, createHandoffHandler)\`, runs at ${sequenced.toFixed(3)}× of the baseline, and \`sequence\` of two pass-through hooks at ${sequencedBaseline.toFixed(3)}×: SvelteKit's \`sequence\` wraps every handler in a tracing span and an AsyncLocalStorage scope, a cost of the framework rather than of the hooks (relative to that: ${(sequenced / sequencedBaseline).toFixed(3)}×).`,
-			'',
-			'How: an unchanged cookie is decrypted once per process and then found in a bounded cache keyed by its exact sealed value; expiry (inactivity and absolute) is still checked on every request; a plain read never re-seals (at most once per `rollingInterval`).',
-			''
-		];
-		writeFileSync(new URL('./results.md', import.meta.url), lines.join('\n'));
-		console.log(lines.join('\n'));
-	} finally {
-		await baseline.stop();
-		await authOnly.stop();
-		await sso.stop();
-		await sequenceBaseline.stop();
 	}
+
+	const apps = new Map<string, RunningApp>();
+	// Interrupted (Ctrl-C), the servers stop too.
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			Promise.allSettled([...apps.values()].map((app) => app.stop())).finally(() => process.exit(130));
+		});
+	}
+	const results: Results['throughput'] = {};
+	const rss: Record<string, number> = {};
+	try {
+		for (const v of VARIANTS) apps.set(v.id, await startApp({ SSO_BENCH_VARIANT: v.env }, { buildDir: build }));
+		for (const scenario of SCENARIOS) {
+			console.log(`\n== ${scenario.label}`);
+			const fileOf = (v: Variant) => files.get(`${v.cookies}-${scenario.population}${scenario.reseal && v.cookies === 'sso' ? '-old' : ''}`)!;
+			for (const v of VARIANTS) {
+				const app = apps.get(v.id)!;
+				const file = fileOf(v);
+				await checkSignedIn(v, app, readFileSync(file, 'utf8').split('\n')[0], scenario.reseal === true);
+				// A long-running instance has its active sessions cached; the re-seal regime is measured as replayed.
+				if ('cached' in v && !scenario.reseal && scenario.population > 1) warm(bin, app.url, file);
+				wrk(bin, app.url, file, scenario.dist, 1); // JIT and connection warm-up
+			}
+			const samples = new Map<string, { rps: number[]; p50: number[]; p99: number[] }>(VARIANTS.map((v) => [v.id, { rps: [], p50: [], p99: [] }]));
+			for (let round = 0; round < ROUNDS; round++) {
+				const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+				for (const v of order) {
+					const r = wrk(bin, apps.get(v.id)!.url, fileOf(v), scenario.dist, SECONDS);
+					const s = samples.get(v.id)!;
+					s.rps.push(r.rps);
+					s.p50.push(r.p50);
+					s.p99.push(r.p99);
+				}
+				console.log(`round ${round + 1}/${ROUNDS}: ${VARIANTS.map((v) => `${v.id} ${Math.round(samples.get(v.id)!.rps[round])}`).join(' · ')} req/s`);
+			}
+			results[scenario.id] = Object.fromEntries(VARIANTS.map((v) => [v.id, { rps: stats(samples.get(v.id)!.rps), p50: stats(samples.get(v.id)!.p50), p99: stats(samples.get(v.id)!.p99) }]));
+			// After the first 100,000-session scenario: every one of them has been seen (warmed) by the cached variants.
+			if (scenario.population === 100_000 && Object.keys(rss).length === 0) for (const v of VARIANTS) rss[v.id] = rssOf(apps.get(v.id)!.pid);
+		}
+	} finally {
+		for (const app of apps.values()) await app.stop();
+	}
+
+	console.log('\nmicro-benchmarks and memory (bench/micro.ts)…');
+	const micro = runChild('bench/micro.ts', { BENCH_QUICK: QUICK ? '1' : '0' }) as Results['micro'];
+	console.log('refresh storm and handoff (bench/flows.ts)…');
+	let flows: Results['flows'] = null;
+	try {
+		flows = runChild('bench/flows.ts', { BENCH_QUICK: QUICK ? '1' : '0', SSO_TEST_BUILD: build }) as Results['flows'];
+	} catch (error) {
+		console.error(`bench/flows.ts failed: ${(error as Error).message}`);
+	}
+	console.log('compare-and-set per store backend (bench/stores.mjs)…');
+	let stores: Results['stores'] = null;
+	try {
+		stores = runChild('bench/stores.mjs', QUICK ? { BENCH_OPS: '200', BENCH_ROUNDS: '1' } : {}) as Results['stores'];
+	} catch (error) {
+		console.error(`bench/stores.mjs failed: ${(error as Error).message}`);
+	}
+	load.end = loadavg();
+
+	const results_: Results = {
+		run: new Date().toISOString(),
+		quick: QUICK,
+		machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), loadavg: load },
+		versions: {
+			node: process.version,
+			'@sveltejs/kit': version('@sveltejs/kit'),
+			'@sveltejs/adapter-node': version('@sveltejs/adapter-node'),
+			jose: version('jose'),
+			oauth4webapi: version('oauth4webapi'),
+			'@auth/sveltekit': version('@auth/sveltekit'),
+			'@auth/core': version('@auth/core'),
+			wrk: spawnSync(bin, ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] || spawnSync(bin, ['-v'], { encoding: 'utf8' }).stderr.split('\n')[0]
+		},
+		config: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, wrkThreads: 1, route: 'GET /api/plain' },
+		variants: VARIANTS.map((v) => ({ id: v.id, name: v.name })),
+		scenarios: SCENARIOS,
+		cookieBytes,
+		throughput: results,
+		rss,
+		micro,
+		flows,
+		stores,
+		targets: []
+	};
+	results_.targets = evaluateTargets(results_);
+	writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results_, null, '\t') + '\n');
+	const md = renderResults(results_);
+	writeFileSync(new URL('./results.md', import.meta.url), md);
+	console.log(`\n${md}`);
 }
 
 await main();

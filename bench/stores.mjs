@@ -15,6 +15,7 @@ import { PostgresRefreshTokenFamilyStore } from '../src/lib/postgres/index.js';
 import { RedisRefreshTokenFamilyStore } from '../src/lib/redis/index.js';
 import { InMemoryRefreshTokenFamilyStore } from '../src/lib/stores/memory-refresh-token-family-store.js';
 import { createRefreshTokenFamilyRotation } from '../src/lib/server/refresh/rotation.js';
+import { ensureServices, postgresConnection, redisConnection } from '../tests/support/services.js';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1000);
 const WRITERS = 10;
@@ -122,19 +123,24 @@ async function contended(store) {
 }
 
 async function main() {
+	// The Redis and PostgreSQL of SSO_REDIS_URL / SSO_DATABASE_URL when they answer (default: the
+	// machine's on loopback), else throwaway servers on free ports for this run (tests/support/services.ts).
+	const stopServices = await ensureServices(() => {});
+	const redisAt = redisConnection();
 	const ioredis = new Redis({
-		host: '127.0.0.1',
-		port: 6379,
+		...redisAt,
 		lazyConnect: true,
 		maxRetriesPerRequest: 1,
 		enableOfflineQueue: false
 	});
 	await ioredis.connect();
 	const nodeRedis = await createClient({
-		socket: { host: '127.0.0.1', port: 6379 },
+		socket: { host: redisAt.host, port: redisAt.port },
+		...(redisAt.username ? { username: redisAt.username } : {}),
+		...(redisAt.password ? { password: redisAt.password } : {}),
 		disableOfflineQueue: true
 	}).connect();
-	const connection = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
+	const connection = postgresConnection();
 	const sql = postgres({ ...connection, max: WRITERS, onnotice: () => {} });
 	const pool = new pg.Pool({ ...connection, max: WRITERS });
 	const table = `sso_bench_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -171,6 +177,7 @@ async function main() {
 		await nodeRedis.close();
 		await sql.end();
 		await pool.end();
+		await stopServices();
 	}
 	const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 	const rows = backends.map(([name]) => {
@@ -195,7 +202,7 @@ async function main() {
 	const ms = (v) => v.toFixed(3);
 	const report = `# Benchmark: compare-and-set round trips of the refresh-token family stores
 
-Run ${new Date().toISOString()} with \`node --import tsx bench/stores.mjs\`, ${rounds} rounds alternating the backends (medians shown; conflict-exhausted summed over the rounds): ${OPS} sequential \`updateFamily\` calls per backend after a warm-up run, ${Math.floor(OPS / 2)} refresh ceremonies, and ${WRITERS} concurrent writers racing on one family until ${CONTENDED_COMMITS} commits. Family payload 1,200 bytes. Redis 7 and PostgreSQL 15 on loopback, same machine.
+Run ${new Date().toISOString()} with \`node --import tsx bench/stores.mjs\`, ${rounds} rounds alternating the backends (medians shown; conflict-exhausted summed over the rounds): ${OPS} sequential \`updateFamily\` calls per backend after a warm-up run, ${Math.floor(OPS / 2)} refresh ceremonies, and ${WRITERS} concurrent writers racing on one family until ${CONTENDED_COMMITS} commits. Family payload 1,200 bytes. Redis and PostgreSQL on loopback, same machine.
 
 Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ioredis ${version('ioredis')}, redis ${version('redis')}, postgres ${version('postgres')}, pg ${version('pg')}.
 
@@ -214,6 +221,8 @@ The contended column is deliberately pathological: ten writers that all commit u
 `;
 	writeFileSync(new URL('./stores-results.md', import.meta.url), report);
 	console.log(report);
+	// For bench/run.ts, which folds these rows into bench/results.json.
+	console.log(`BENCH_JSON ${JSON.stringify(rows)}`);
 }
 
 await main();

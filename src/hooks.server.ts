@@ -47,9 +47,16 @@ const handoffHandler = (alone = false) =>
 		...(alone ? { familyStore: store, ...oidcTimings } : {})
 	});
 
-// `npm run bench` measures the same build with a pass-through hook (baseline) and createAuthHandle alone.
-function chooseHandle() {
+// `npm run bench` measures the same build with no hook, a pass-through hook (baseline), createAuthHandle
+// alone and reference hooks (src/demo-bench.ts).
+async function chooseHandle() {
 	switch (variant) {
+		case 'none':
+			return undefined;
+		case 'naive-jose':
+			return (await import('./demo-bench.js')).naiveJoseHandle(process.env.AUTH_SECRET ?? '');
+		case 'authjs':
+			return (await import('./demo-bench.js')).authjsHandle(process.env.AUTH_SECRET ?? '');
 		case 'baseline':
 			return passThrough;
 		case 'baseline-sequence':
@@ -62,4 +69,4 @@ function chooseHandle() {
 			return sequence(authHandle(), handoffHandler());
 	}
 }
-export const handle = chooseHandle();
+export const handle = await chooseHandle();

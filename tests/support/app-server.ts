@@ -22,6 +22,8 @@ export async function freePort(): Promise<number> {
 export interface RunningApp {
 	url: string;
 	port: number;
+	/** The server's process id (the benchmark reads its RSS). */
+	pid: number;
 	output: () => string;
 	stop(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function startApp(env: Record<string, string> = {}, options: { buil
 	return {
 		url,
 		port,
+		pid: child.pid ?? 0,
 		output: () => log,
 		async stop() {
 			if (child.exitCode !== null) return;

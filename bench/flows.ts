@@ -1,0 +1,157 @@
+// The refresh storm and the handoff of `npm run bench` (run by bench/run.ts with SSO_TEST_BUILD set to
+// the benchmark's build; prints one `BENCH_JSON {…}` line):
+//   - refresh storm: one signed-in session whose access token is due, 100 concurrent requests split
+//     over 2 instances of the production build sharing Redis (a key prefix of its own), against the dev
+//     identity provider: the token calls it makes, every answer, and the latency of each request, beside
+//     the latency of one refresh_token grant made directly;
+//   - handoff: requests with a fresh handoff token answered 303 by the seed setup, their total latency
+//     and the time the verify call spent at the identity provider, and the difference.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Redis } from 'ioredis';
+import { HANDOFF_VERIFY_PATH } from '../dev/clients.js';
+import { startApp, type RunningApp } from '../tests/support/app-server.js';
+import { mergeCookies, startIdpAndApp } from '../tests/support/handoff-env.js';
+import { BrowserCookieJar, openSession, sessionCookieHeader, signIn, sleep, startOidcStack, tokenCalls, type OidcStack } from '../tests/support/oidc-stack.js';
+import { ensureServices, redisConnection } from '../tests/support/services.js';
+import type { Flows } from './report.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const percentile = (values: number[], p: number) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+async function storm(notes: string[]): Promise<Flows['storm']> {
+	const TTL_S = 2;
+	const prefix = `sso-bench:${randomUUID()}:`;
+	const redis = new Redis({ ...redisConnection(), maxRetriesPerRequest: 1 });
+	let stack: OidcStack | undefined;
+	let second: RunningApp | undefined;
+	try {
+		stack = await startOidcStack({ idp: { accessTokenTtl: TTL_S, rotateRefreshTokens: true }, env: { SSO_FAMILY_STORE: 'redis', SSO_REDIS_PREFIX: prefix } });
+		second = await startApp({ ...stack.env, ORIGIN: stack.app.url });
+		const jar = new BrowserCookieJar();
+		await signIn(stack, jar, { login: 'storm' });
+		const cookie = sessionCookieHeader(stack, jar);
+		await sleep(TTL_S * 1000 + 150);
+		stack.idp.resetCounters();
+		const requests = 100;
+		const latencies: number[] = [];
+		const answers = await Promise.all(
+			Array.from({ length: requests }, async (_, i) => {
+				const start = performance.now();
+				const response = await fetch(`${i % 2 === 0 ? stack!.app.url : second!.url}/api/whoami`, { headers: { cookie }, redirect: 'manual' });
+				const body = (await response.json()) as { isAuthenticated: boolean };
+				latencies.push(performance.now() - start);
+				return { response, body };
+			})
+		);
+		const calls = tokenCalls(stack, 'refresh_token');
+		const written = await Promise.all(answers.map(({ response }) => openSession(mergeCookies(cookie, response))));
+		const generations = [...new Set(written.map((r) => r?.family?.generation ?? -1))];
+		// The token call alone: one refresh_token grant of another session, made directly (the median of 5).
+		const other = new BrowserCookieJar();
+		await signIn(stack, other, { login: 'probe' });
+		let refreshToken = (await openSession(sessionCookieHeader(stack, other)))!.tokens!.refreshToken!;
+		const metadata = (await (await fetch(`${stack.idp.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+		const tokenLatencies: number[] = [];
+		for (let i = 0; i < 5; i++) {
+			const start = performance.now();
+			const response = await fetch(metadata.token_endpoint, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${stack.clientId}:${stack.clientSecret}`)}` },
+				body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken })
+			});
+			const body = (await response.json()) as { refresh_token?: string };
+			tokenLatencies.push(performance.now() - start);
+			if (!response.ok) throw new Error(`the probe refresh failed: ${response.status}`);
+			refreshToken = body.refresh_token ?? refreshToken;
+		}
+		notes.push(
+			'The refresh storm\'s token-call latency is a `refresh_token` grant of another session made directly against the same identity provider (median of 5): the SDK\'s own call costs the same plus its family-store round trips (lease, rotate), which the storm\'s latencies include.'
+		);
+		return {
+			instances: 2,
+			requests,
+			tokenCalls: calls,
+			signedIn: answers.filter((a) => a.body.isAuthenticated).length,
+			p50: percentile(latencies, 50),
+			p99: percentile(latencies, 99),
+			tokenCallMs: percentile(tokenLatencies, 50),
+			generations
+		};
+	} finally {
+		await second?.stop();
+		await stack?.stop();
+		const keys = await redis.keys(`${prefix}*`).catch(() => [] as string[]);
+		if (keys.length > 0) await redis.del(...keys);
+		redis.disconnect();
+	}
+}
+
+async function handoff(notes: string[]): Promise<Flows['handoff']> {
+	const env = await startIdpAndApp();
+	try {
+		// Time each verify call at the identity provider, from the request's arrival to the answer's end.
+		let verifyMs: number[] = [];
+		env.idp.misbehave = {
+			onRequest: (req: IncomingMessage, res: ServerResponse, url: URL) => {
+				if (url.pathname === HANDOFF_VERIFY_PATH) {
+					const start = performance.now();
+					res.on('finish', () => verifyMs.push(performance.now() - start));
+				}
+				return false;
+			}
+		};
+		const rounds = QUICK ? 30 : 200;
+		const total: number[] = [];
+		const beyond: number[] = [];
+		const verify: number[] = [];
+		for (let i = 0; i < rounds + 10; i++) {
+			const state = `bench-state-${Date.now()}-${i}-abcdefgh`;
+			const token = await env.idp.mintHandoff({ sub: 'alice', clientId: 'demo', state });
+			verifyMs = [];
+			const start = performance.now();
+			const response = await fetch(`${env.app.url}/dashboard?handoff_token=${encodeURIComponent(token)}&state=${encodeURIComponent(state)}`, { redirect: 'manual' });
+			await response.arrayBuffer();
+			const elapsed = performance.now() - start;
+			if (response.status !== 303 || !response.headers.getSetCookie().some((c) => c.startsWith('sso='))) throw new Error(`handoff answered ${response.status} without a session`);
+			if (verifyMs.length !== 1) throw new Error(`expected one verify call, saw ${verifyMs.length}`);
+			if (i < 10) continue; // warm-up: JIT, discovery, keys, connections
+			total.push(elapsed);
+			verify.push(verifyMs[0]);
+			beyond.push(elapsed - verifyMs[0]);
+		}
+		notes.push(
+			'Handoff "beyond the verify round trip" is the request\'s total latency minus the time the verify call spent inside the identity provider (arrival to the end of its answer): the loopback hops of the verify call count as the SDK\'s, so the figure errs against the SDK. Sequential requests, one at a time.'
+		);
+		return { rounds, p50: percentile(total, 50), p99: percentile(total, 99), verifyP50: percentile(verify, 50), verifyP99: percentile(verify, 99), beyondVerifyP50: percentile(beyond, 50), beyondVerifyP99: percentile(beyond, 99) };
+	} finally {
+		await env.stop();
+	}
+}
+
+async function main() {
+	const stopServices = await ensureServices(() => {});
+	const notes: string[] = [];
+	const result: Flows = { storm: null, handoff: null, notes };
+	try {
+		try {
+			result.handoff = await handoff(notes);
+		} catch (error) {
+			notes.push(`The handoff measurement failed: ${(error as Error).message}`);
+		}
+		try {
+			result.storm = await storm(notes);
+		} catch (error) {
+			notes.push(`The refresh storm failed: ${(error as Error).message}`);
+		}
+	} finally {
+		await stopServices();
+	}
+	process.stdout.write(`BENCH_JSON ${JSON.stringify(result)}\n`);
+	process.exit(0);
+}
+
+await main();

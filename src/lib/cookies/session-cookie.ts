@@ -78,7 +78,8 @@ export interface SessionCookie {
 	attributes(url: URL): CookieAttributes;
 	/**
 	 * Reads the session from a request's Cookie header. Never throws for a bad cookie. Answers
-	 * synchronously unless the cookie must be decrypted (first sight in this process).
+	 * synchronously unless the cookie must be decrypted (first sight in this process) on the Web
+	 * Crypto path; with native AES-GCM, always synchronously once the keys are derived.
 	 */
 	read(cookieHeader: string | null, url: URL): SessionRead | Promise<SessionRead>;
 	/**
@@ -160,7 +161,9 @@ export function createSessionCookie(config: {
 		const record = result ? toRecord(result.payload.s) : null;
 		if (!result || !record) return { kind: 'invalid', present };
 		const fresh = { record, expiresAt: Math.min(result.expiresAt, expiryOf(record)), stale: result.stale, memo: {} };
-		remember(value, fresh);
+		// The key is kept as a string of its own: a value cut out of the Cookie header would keep the
+		// whole header alive for as long as the entry lives.
+		remember(ownCopy(value), fresh);
 		return check(value, fresh, present);
 	}
 
@@ -204,6 +207,14 @@ export function createSessionCookie(config: {
 			clearChunked(batch, present, attributes(url));
 		}
 	};
+}
+
+const copyEncoder = new TextEncoder();
+const copyDecoder = new TextDecoder();
+
+/** A fresh string equal to `value`, holding no reference to a larger string it was cut from. */
+function ownCopy(value: string): string {
+	return copyDecoder.decode(copyEncoder.encode(value));
 }
 
 /**

@@ -52,6 +52,10 @@ export interface Target {
 
 export interface Results {
 	run: string;
+	/** The commit measured. */
+	commit?: string;
+	/** Scenarios measured again later (BENCH_ONLY), replacing the first run's figures for them. */
+	reruns?: { run: string; scenarios: string[]; commit: string; loadavg: { start: number[]; end: number[] } }[];
 	quick: boolean;
 	machine: { cpus: number; model: string; memoryGiB: number; loadavg: { start: number[]; end: number[] } };
 	versions: Record<string, string>;
@@ -63,6 +67,8 @@ export interface Results {
 	rss: Record<string, number>;
 	micro: Micro;
 	flows: Flows | null;
+	/** Why targets were missed, as far as known: written by whoever ran the benchmark and read it. */
+	notes?: string[];
 	/** bench/stores.mjs: compare-and-set per family-store backend. */
 	stores: StoreRow[] | null;
 	targets: Target[];
@@ -129,6 +135,14 @@ export function renderResults(r: Results): string {
 		'',
 		`Run ${r.run} with \`npm run bench\`${r.quick ? ' **in quick mode (BENCH_QUICK=1): one short round, fewer scenarios — not a record**' : ''}: ${r.config.rounds} rounds of ${r.config.seconds} s per variant and scenario, the variants interleaved round by round (the order rotates each round); wrk, ${r.config.wrkThreads} thread, ${r.config.connections} connections, against production builds (adapter-node), route \`${r.config.route}\`. Every request carries one session cookie picked from a file of distinct sessions (bench/pick-cookie.lua), uniformly or by Zipf's law (s = 1.1). The cached variants are warmed with every cookie of the population first, as a long-running instance would be; the re-seal regime is not (its cookies are older than the rolling interval, 5 min, and replayed, so every request of the SDK re-seals). The sessions are \`source: 'testing'\` sessions (user id, name and email; ${r.cookieBytes.sso ?? '?'}-character Cookie line) without tokens or a refresh-token family: nothing to refresh and nothing to check against a store, so these figures are the cookie path itself. An OIDC session adds a family-store check once per \`sessionCheckInterval\` (30 s) per session and instance, and a longer cookie (\"What a session cookie carries\" below). Auth.js gets cookies of the same user fields (its JWT session, A256CBC-HS512), and is asked for the session on every request (\`locals.auth()\`), as a page that shows the user would.`,
 		'',
+		...(r.reruns?.length
+			? [
+					`Commit ${r.commit ?? '?'}. Re-measured later (\`BENCH_ONLY\`), replacing the first run's figures: ${r.reruns
+						.map((x) => `${x.scenarios.join(', ')} at ${x.run} on commit ${x.commit} (load average ${x.loadavg.start.map(f2).join(' / ')} → ${x.loadavg.end.map(f2).join(' / ')})`)
+						.join('; ')}.`,
+					''
+				]
+			: [`Commit ${r.commit ?? '?'}.`, '']),
 		`Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB; load average ${r.machine.loadavg.start.map(f2).join(' / ')} at the start, ${r.machine.loadavg.end.map(f2).join(' / ')} at the end.${loaded ? ' **The machine was loaded (other jobs ran beside the benchmark): absolute figures are noisy, read the min–max; the ratios come from interleaved rounds and are the figures to compare. Re-run on a quiet machine for the record.**' : ''} The server and wrk share the cores.`,
 		'',
 		`Versions: ${Object.entries(r.versions)
@@ -141,6 +155,7 @@ export function renderResults(r: Results): string {
 		'|---|---|---|',
 		...r.targets.map((t) => `| ${t.text} | ${t.by} | ${t.met === null ? '—' : t.met ? 'met' : '**missed**'} |`),
 		'',
+		...(r.notes?.length ? ['### Why targets are missed', '', ...r.notes.flatMap((n) => [`- ${n}`]), ''] : []),
 		'## Throughput and latency',
 		'',
 		'Median req/s (min–max over the rounds), p50 / p99 latency in ms (medians), and the ratio of the medians to each reference: no hook, `sequence` of two pass-through hooks, the naive jose hook and Auth.js.',

@@ -39,7 +39,10 @@ export const VARIANTS = [
 ] as const;
 type Variant = (typeof VARIANTS)[number];
 
-const SCENARIOS: Scenario[] = QUICK
+// BENCH_ONLY=id,id: only these scenarios, merged into the existing bench/results.json (the other
+// scenarios, the micro-benchmarks, memory and flows kept from the run that wrote it).
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const ALL_SCENARIOS: Scenario[] = QUICK
 	? [
 			{ id: 'one', label: '1 cookie', population: 1, dist: 'uniform' },
 			{ id: '2k-uniform', label: '2,000 sessions, uniform', population: 2_000, dist: 'uniform' },
@@ -56,6 +59,7 @@ const SCENARIOS: Scenario[] = QUICK
 			{ id: '100k-zipf', label: '100,000 sessions, Zipf s=1.1', population: 100_000, dist: 'zipf' },
 			{ id: 'reseal-20k', label: 're-seal: 20,000 sessions older than the rolling interval, uniform', population: 20_000, dist: 'uniform', reseal: true }
 		];
+const SCENARIOS = ONLY.length ? ALL_SCENARIOS.filter((s) => ONLY.includes(s.id)) : ALL_SCENARIOS;
 
 function ensureWrk(): string {
 	const found = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).stdout.trim();
@@ -145,6 +149,8 @@ function rssOf(pid: number): number {
 	return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
+const gitCommit = () => spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown';
+
 const median = (values: number[]) => {
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = Math.floor(sorted.length / 2);
@@ -231,6 +237,25 @@ async function main() {
 		for (const app of apps.values()) await app.stop();
 	}
 
+	if (ONLY.length) {
+		const previous = JSON.parse(readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as Results;
+		for (const scenario of SCENARIOS) previous.throughput[scenario.id] = results[scenario.id];
+		if (Object.keys(rss).length) previous.rss = rss;
+		if (process.env.BENCH_MICRO === '1') previous.micro = runChild('bench/micro.ts', { BENCH_QUICK: QUICK ? '1' : '0' }) as Results['micro'];
+		if (process.env.BENCH_FLOWS === '1') {
+			try {
+				previous.flows = runChild('bench/flows.ts', { BENCH_QUICK: QUICK ? '1' : '0', SSO_TEST_BUILD: build }) as Results['flows'];
+			} catch (error) {
+				console.error(`bench/flows.ts failed: ${(error as Error).message}`);
+			}
+		}
+		previous.reruns = [...(previous.reruns ?? []), { run: new Date().toISOString(), scenarios: SCENARIOS.map((s) => s.id), commit: gitCommit(), loadavg: { start: load.start, end: loadavg() } }];
+		previous.targets = evaluateTargets(previous);
+		writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(previous, null, '\t') + '\n');
+		writeFileSync(new URL('./results.md', import.meta.url), renderResults(previous));
+		console.log(renderResults(previous));
+		return;
+	}
 	console.log('\nmicro-benchmarks and memory (bench/micro.ts)…');
 	const micro = runChild('bench/micro.ts', { BENCH_QUICK: QUICK ? '1' : '0' }) as Results['micro'];
 	console.log('refresh storm and handoff (bench/flows.ts)…');
@@ -251,6 +276,7 @@ async function main() {
 
 	const results_: Results = {
 		run: new Date().toISOString(),
+		commit: gitCommit(),
 		quick: QUICK,
 		machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), loadavg: load },
 		versions: {

@@ -109,6 +109,7 @@ async function handoff(notes: string[]): Promise<Flows['handoff']> {
 		const beyond: number[] = [];
 		const verify: number[] = [];
 		let failed = 0;
+		let firstFailure: string | undefined;
 		for (let i = 0; i < rounds + 10; i++) {
 			const state = `bench-state-${Date.now()}-${i}-abcdefgh`;
 			const token = await env.idp.mintHandoff({ sub: 'alice', clientId: 'demo', state });
@@ -120,7 +121,9 @@ async function handoff(notes: string[]): Promise<Flows['handoff']> {
 			// A handoff that failed (a verify call timed out on a loaded machine, say) is counted, not timed.
 			if (response.status !== 303 || !response.headers.getSetCookie().some((c) => c.startsWith('sso=')) || verifyMs.length !== 1) {
 				failed++;
-				if (failed > rounds / 10) throw new Error(`${failed} handoffs answered without a session`);
+				// Where it went says why (the error redirect carries a code); the token is never in it.
+				firstFailure ??= `${response.status} ${response.headers.get('location') ?? ''}, ${verifyMs.length} verify call(s)`;
+				if (failed > rounds / 10) throw new Error(`${failed} handoffs answered without a session (the first: ${firstFailure})`);
 				continue;
 			}
 			if (i < 10) continue; // warm-up: JIT, discovery, keys, connections
@@ -128,7 +131,7 @@ async function handoff(notes: string[]): Promise<Flows['handoff']> {
 			verify.push(verifyMs[0]);
 			beyond.push(elapsed - verifyMs[0]);
 		}
-		if (failed > 0) notes.push(`${failed} of the handoff requests failed (answered without a session) and are not in the handoff figures.`);
+		if (failed > 0) notes.push(`${failed} of the handoff requests failed (answered without a session; the first: ${firstFailure}) and are not in the handoff figures.`);
 		notes.push(
 			'Handoff "beyond the verify round trip" is the request\'s total latency minus the time the verify call spent inside the identity provider (arrival to the end of its answer): the loopback hops of the verify call count as the SDK\'s, so the figure errs against the SDK. Sequential requests, one at a time.'
 		);

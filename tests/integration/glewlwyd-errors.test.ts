@@ -82,7 +82,8 @@ describe.skipIf(!info)("Glewlwyd's refusals, as the SDK reports them", () => {
 		const username = await user('maxage');
 		const done = await rp.signIn(username);
 		expect(done.location).toMatch(/^\/login\?error=/);
-		expect(reportedCodes(rp.errors, 'callback')[0]).toBe('invalid_token');
+		// An auth_time older than max_age is a step-up the server did not satisfy (RFC 9470).
+		expect(reportedCodes(rp.errors, 'callback')[0]).toBe('insufficient_user_authentication');
 		expect(refreshTokens(info!, username)).toEqual({ total: 1, enabled: 0 });
 
 		// Without maxAge the same sign-in succeeds and its refresh token stays enabled.

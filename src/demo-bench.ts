@@ -29,22 +29,3 @@ export async function naiveJoseHandle(secret: string): Promise<Handle> {
 		return response;
 	};
 }
-
-/**
- * Auth.js (`@auth/sveltekit`) with a JWT session, asked for the session on every request as a page that
- * reads it would (`event.locals.auth()`). Answers `x-bench-session: 1` when it found one.
- */
-export async function authjsHandle(secret: string): Promise<Handle> {
-	const { SvelteKitAuth } = await import('@auth/sveltekit');
-	const { handle } = SvelteKitAuth({ providers: [], secret, trustHost: true, basePath: '/authjs', session: { strategy: 'jwt' } });
-	return ({ event, resolve }) =>
-		handle({
-			event,
-			resolve: async (e) => {
-				const session = await (e.locals as unknown as { auth: () => Promise<unknown> }).auth();
-				const response = await resolve(e);
-				response.headers.set('x-bench-session', session ? '1' : '0');
-				return response;
-			}
-		});
-}

@@ -48,7 +48,7 @@ const handoffHandler = (alone = false) =>
 	});
 
 // `npm run bench` measures the same build with no hook, a pass-through hook (baseline), createAuthHandle
-// alone and reference hooks (src/demo-bench.ts).
+// alone and reference hooks (src/demo-bench.ts, src/demo-bench-authjs.ts).
 async function chooseHandle() {
 	switch (variant) {
 		case 'none':
@@ -56,7 +56,7 @@ async function chooseHandle() {
 		case 'naive-jose':
 			return (await import('./demo-bench.js')).naiveJoseHandle(process.env.AUTH_SECRET ?? '');
 		case 'authjs':
-			return (await import('./demo-bench.js')).authjsHandle(process.env.AUTH_SECRET ?? '');
+			return (await import('./demo-bench-authjs.js')).authjsHandle(process.env.AUTH_SECRET ?? '');
 		case 'baseline':
 			return passThrough;
 		case 'baseline-sequence':

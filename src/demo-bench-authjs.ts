@@ -1,7 +1,7 @@
 // The Auth.js reference hook of `npm run bench` (SSO_BENCH_VARIANT=authjs), loaded on demand by
 // hooks.server.ts. A file of its own because @auth/sveltekit (a bench-only devDependency) supports
 // SvelteKit 1 and 2 only: scripts/test-kit3.mjs replaces this file in its Kit 3 copy.
-import type { Handle } from '@sveltejs/kit';
+import type { Handle } from './lib/server/handle-type.js';
 
 /**
  * Auth.js (`@auth/sveltekit`) with a JWT session, asked for the session on every request as a page that

@@ -1,6 +1,6 @@
 // Reference hooks for `npm run bench` only (SSO_BENCH_VARIANT=naive-jose | authjs), loaded on demand by
 // hooks.server.ts: what the SDK is measured against. Neither is part of the package.
-import type { Handle } from '@sveltejs/kit';
+import type { Handle } from './lib/server/handle-type.js';
 import { compactDecrypt } from 'jose';
 import { deriveEncryptionKey } from './lib/crypto/keys.js';
 

@@ -86,7 +86,9 @@ export async function newContext(browser: Browser): Promise<BrowserContext> {
 export async function signInWithBrowser(page: Page, app: RunningApp, username: string): Promise<void> {
 	await page.goto(`${app.url}/dashboard`);
 	await page.getByRole('link', { name: 'Sign in', exact: true }).click();
-	await page.locator('#username').fill(username);
+	// Glewlwyd's login page is a single-page app of its own: on a loaded CI machine its first paint can
+	// take longer than the page's default timeout (a wait for the field, not a fixed delay).
+	await page.locator('#username').fill(username, { timeout: 45_000 });
 	await page.locator('#password').fill(USER_PASSWORD);
 	await page.locator('#loginbut').click();
 	const grant = page.getByRole('button', { name: 'Grant access' });

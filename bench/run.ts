@@ -17,6 +17,7 @@ import { CookieBatch } from '../src/lib/cookies/cookie-batch.js';
 import { createSealer } from '../src/lib/cookies/seal.js';
 import { createSessionCookie } from '../src/lib/cookies/session-cookie.js';
 import { resolveSessionOptions } from '../src/lib/cookies/session-options.js';
+import { DEFAULTS } from '../src/lib/defaults.js';
 import { startApp, TEST_SECRET, type RunningApp } from '../tests/support/app-server.js';
 import { evaluateTargets, renderResults, type Results, type Scenario, type Stats } from './report.js';
 
@@ -26,6 +27,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const WORK = `${ROOT}.tmp/bench`;
+const ROLLING_INTERVAL_MS = DEFAULTS.session.rollingInterval * 1000;
 const version = (name: string) => JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')).version as string;
 
 export const VARIANTS = [
@@ -136,7 +138,9 @@ async function checkSignedIn(variant: Variant, app: RunningApp, cookie: string, 
 		const response = await fetch(`${app.url}/api/whoami`, { headers: { cookie } });
 		const body = await response.json();
 		if (!body.isAuthenticated) throw new Error(`${variant.name}: the minted session is not accepted`);
-		if (reseal && !response.headers.getSetCookie().some((c) => c.startsWith('sso='))) throw new Error(`${variant.name}: an old cookie was not re-sealed`);
+		const resealed = response.headers.getSetCookie().some((c) => c.startsWith('sso='));
+		if (reseal && !resealed) throw new Error(`${variant.name}: an old cookie was not re-sealed`);
+		if (!reseal && resealed) throw new Error(`${variant.name}: a fresh cookie was re-sealed (the scenario would measure the re-seal regime)`);
 	} else if ('marked' in variant) {
 		const response = await fetch(`${app.url}/api/plain`, { headers: { cookie } });
 		await response.arrayBuffer();
@@ -179,20 +183,28 @@ async function main() {
 		});
 	}
 
-	// Cookie files: one per population and kind, minted once.
+	// Cookie files. Auth.js cookies (no rolling interval) and the re-seal regime's old cookies are minted
+	// once; the SDK's fresh cookies are minted just before their scenario: a cookie older than the rolling
+	// interval (5 min) is re-sealed on every replayed request, so a file minted at the start of a run
+	// that lasts longer would measure the re-seal regime in every later scenario.
 	const files = new Map<string, string>();
 	const cookieBytes: Record<string, number> = {};
+	const mintedAt = new Map<string, number>();
+	const fileKey = (kind: 'sso' | 'authjs', scenario: Scenario) => `${kind}-${scenario.population}${scenario.reseal && kind === 'sso' ? '-old' : ''}`;
+	async function mint(kind: 'sso' | 'authjs', scenario: Scenario, fresh: boolean) {
+		const key = fileKey(kind, scenario);
+		if (files.has(key) && !fresh) return;
+		const file = `${WORK}/${key}.txt`;
+		const old = scenario.reseal && kind === 'sso';
+		const start = Date.now();
+		console.log(`minting ${scenario.population} ${kind} cookies${old ? ' older than the rolling interval' : ''}…`);
+		cookieBytes[kind] = kind === 'sso' ? await mintSso(file, scenario.population, old ? 6 * 60_000 : 0) : await mintAuthjs(file, scenario.population);
+		files.set(key, file);
+		mintedAt.set(key, start);
+	}
 	for (const scenario of SCENARIOS) {
-		for (const kind of ['sso', 'authjs'] as const) {
-			// Auth.js cookies have no rolling interval: the re-seal regime replays the same ones.
-			const key = `${kind}-${scenario.population}${scenario.reseal && kind === 'sso' ? '-old' : ''}`;
-			if (files.has(key)) continue;
-			const file = `${WORK}/${key}.txt`;
-			const old = scenario.reseal && kind === 'sso';
-			console.log(`minting ${scenario.population} ${kind} cookies${old ? ' older than the rolling interval' : ''}…`);
-			cookieBytes[kind] = kind === 'sso' ? await mintSso(file, scenario.population, old ? 6 * 60_000 : 0) : await mintAuthjs(file, scenario.population);
-			files.set(key, file);
-		}
+		await mint('authjs', scenario, false);
+		if (scenario.reseal) await mint('sso', scenario, false);
 	}
 
 	const apps = new Map<string, RunningApp>();
@@ -208,7 +220,8 @@ async function main() {
 		for (const v of VARIANTS) apps.set(v.id, await startApp({ SSO_BENCH_VARIANT: v.env }, { buildDir: build }));
 		for (const scenario of SCENARIOS) {
 			console.log(`\n== ${scenario.label}`);
-			const fileOf = (v: Variant) => files.get(`${v.cookies}-${scenario.population}${scenario.reseal && v.cookies === 'sso' ? '-old' : ''}`)!;
+			if (!scenario.reseal) await mint('sso', scenario, true);
+			const fileOf = (v: Variant) => files.get(fileKey(v.cookies, scenario))!;
 			for (const v of VARIANTS) {
 				const app = apps.get(v.id)!;
 				const file = fileOf(v);
@@ -229,6 +242,9 @@ async function main() {
 				}
 				console.log(`round ${round + 1}/${ROUNDS}: ${VARIANTS.map((v) => `${v.id} ${Math.round(samples.get(v.id)!.rps[round])}`).join(' · ')} req/s`);
 			}
+			// Every request of a fresh scenario must have been a cookie younger than the rolling interval.
+			const age = Date.now() - mintedAt.get(fileKey('sso', scenario))!;
+			if (!scenario.reseal && age >= ROLLING_INTERVAL_MS) throw new Error(`${scenario.label}: the scenario outlasted the rolling interval (${Math.round(age / 1000)} s): its last rounds measured the re-seal regime`);
 			results[scenario.id] = Object.fromEntries(VARIANTS.map((v) => [v.id, { rps: stats(samples.get(v.id)!.rps), p50: stats(samples.get(v.id)!.p50), p99: stats(samples.get(v.id)!.p99) }]));
 			// After the first 100,000-session scenario: every one of them has been seen (warmed) by the cached variants.
 			if (scenario.population === 100_000 && Object.keys(rss).length === 0) for (const v of VARIANTS) rss[v.id] = rssOf(apps.get(v.id)!.pid);

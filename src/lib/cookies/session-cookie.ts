@@ -61,6 +61,12 @@ export type SessionRead =
 			readonly memo: { value?: unknown };
 	  };
 
+/** A sealed session cookie value and the expiry of the session it holds. */
+export interface SealedSession {
+	readonly value: string;
+	readonly expiresAt: number;
+}
+
 interface CacheEntry {
 	record: SessionRecord;
 	expiresAt: number;
@@ -88,6 +94,12 @@ export interface SessionCookie {
 	 * its memo slot (callers carry derived values over from the cookie it replaces).
 	 */
 	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[], memo?: { value?: unknown }): Promise<number>;
+	/** {@link write} in two steps: seals and caches `record`; the result can be {@link put} on several responses. */
+	seal(record: SessionRecord, memo?: { value?: unknown }): Promise<SealedSession>;
+	/** Writes an already sealed session into the batch, as {@link write} does; throws when it is too large. */
+	put(batch: CookieBatch, url: URL, sealed: SealedSession, present: readonly string[]): void;
+	/** Whether `record`, read now, is due for a re-seal (the rolling interval since it was last sealed has passed). */
+	dueForReseal(record: Pick<SessionRecord, 'touchedAt'>): boolean;
 	/** Deletes every cookie of `present`. */
 	clear(batch: CookieBatch, url: URL, present: readonly string[]): void;
 	/** When a record expires: the earlier of the inactivity and the absolute limit. */
@@ -142,6 +154,8 @@ export function createSessionCookie(config: {
 		};
 	}
 
+	const dueAt = (record: Pick<SessionRecord, 'touchedAt'>, now: number) => now - record.touchedAt >= options.rollingIntervalMs;
+
 	// Expiry is checked on every request, cached or not.
 	function check(value: string, entry: CacheEntry, present: string[]): SessionRead {
 		const now = clock();
@@ -149,7 +163,7 @@ export function createSessionCookie(config: {
 			cache.delete(value);
 			return { kind: 'invalid', present };
 		}
-		const reseal = entry.stale || now - entry.record.touchedAt >= options.rollingIntervalMs;
+		const reseal = entry.stale || dueAt(entry.record, now);
 		return { kind: 'valid', record: entry.record, expiresAt: entry.expiresAt, present, reseal, memo: entry.memo };
 	}
 
@@ -165,6 +179,21 @@ export function createSessionCookie(config: {
 		// whole header alive for as long as the entry lives.
 		remember(ownCopy(value), fresh);
 		return check(value, fresh, present);
+	}
+
+	async function seal(record: SessionRecord, memo: { value?: unknown } = {}): Promise<SealedSession> {
+		const expiresAt = expiryOf(record);
+		const value = await sealer.seal({ s: record }, expiresAt);
+		if (value.length > limits.maxTotalBytes) throw new SessionTooLargeError();
+		remember(value, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false, memo });
+		return { value, expiresAt };
+	}
+
+	function put(batch: CookieBatch, url: URL, sealed: SealedSession, present: readonly string[]): void {
+		const attrs = { ...attributes(url), maxAge: Math.max(1, Math.floor((sealed.expiresAt - clock()) / 1000)) };
+		if (!writeChunked(batch, nameFor(attrs.secure ?? true), sealed.value, attrs, present, limits)) {
+			throw new SessionTooLargeError();
+		}
 	}
 
 	return {
@@ -190,18 +219,15 @@ export function createSessionCookie(config: {
 			return result instanceof Promise ? result.then((r) => opened(value, present, r)) : opened(value, present, result);
 		},
 
-		async write(batch, url, record, present, memo = {}) {
-			const expiresAt = expiryOf(record);
-			const now = clock();
-			const sealed = await sealer.seal({ s: record }, expiresAt);
-			if (sealed.length > limits.maxTotalBytes) throw new SessionTooLargeError();
-			const attrs = { ...attributes(url), maxAge: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
-			if (!writeChunked(batch, nameFor(attrs.secure ?? true), sealed, attrs, present, limits)) {
-				throw new SessionTooLargeError();
-			}
-			remember(sealed, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false, memo });
-			return expiresAt;
+		async write(batch, url, record, present, memo) {
+			const sealed = await seal(record, memo);
+			put(batch, url, sealed, present);
+			return sealed.expiresAt;
 		},
+
+		seal,
+		put,
+		dueForReseal: (record) => dueAt(record, clock()),
 
 		clear(batch, url, present) {
 			clearChunked(batch, present, attributes(url));

@@ -291,6 +291,39 @@ describe('the session path: hot path, checks and refresh', () => {
 		expect(reads).toBe(checks + perCheck);
 	});
 
+	it('gives a cookie that is due for a re-seal, sent again before the browser stored its successor, the same successor: sealed once, until that one is due itself', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 3600 });
+		const { signIn, call, jar, clock } = await setup({ as, sessionOptions: { rollingInterval: 10 } });
+		await signIn();
+		const old = jar.values.get('__Host-sso')!;
+		// The old value again: a request sent before the browser stored the new cookie, or a replay.
+		const withOld = () => {
+			jar.values.set('__Host-sso', old);
+			return call('/');
+		};
+		clock.now += 11_000;
+		const first = await withOld();
+		expect(sessionWritten(first.setCookies)).toBe(true);
+		const successor = jar.values.get('__Host-sso');
+		expect(successor).not.toBe(old);
+		const resealedAt = clock.now;
+		expect((await sessionIn(jar, clock.now))?.touchedAt).toBe(resealedAt);
+
+		clock.now += 2_000;
+		const second = await withOld();
+		expect(sessionWritten(second.setCookies)).toBe(true);
+		expect(jar.values.get('__Host-sso')).toBe(successor);
+		expect(second.auth).toMatchObject({ isAuthenticated: true, user: { id: 'alice' } });
+		expect(second.auth?.session?.expiresAt).toBe(first.auth?.session?.expiresAt);
+
+		// Once the successor is due itself, the old value is re-sealed anew.
+		clock.now = resealedAt + 11_000;
+		const third = await withOld();
+		expect(sessionWritten(third.setCookies)).toBe(true);
+		expect(jar.values.get('__Host-sso')).not.toBe(successor);
+		expect((await sessionIn(jar, clock.now))?.touchedAt).toBe(clock.now);
+	});
+
 	it('fails closed when the store is down at a session check: signed out, cookie kept (R6)', async () => {
 		let down = false;
 		const inner = new InMemoryRefreshTokenFamilyStore();

@@ -1,6 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { CookieBatch } from '../../cookies/cookie-batch.js';
-import type { SessionRead, SessionRecord } from '../../cookies/session-cookie.js';
+import type { SealedSession, SessionRead, SessionRecord } from '../../cookies/session-cookie.js';
 import { isEphemeralSecret } from '../../crypto/secret.js';
 import { DEFAULTS } from '../../defaults.js';
 import { warnOnce } from '../../environment.js';
@@ -33,6 +33,12 @@ interface Memo {
 	 */
 	revoked: boolean;
 	checking?: Promise<boolean>;
+	/**
+	 * The cookie this one was re-sealed into, while that one is not due for a re-seal itself: a request
+	 * that still carries this value (one sent before the browser stored the new cookie, or a replay) is
+	 * given the same new cookie, not a new encryption and a new cache entry of its own.
+	 */
+	successor?: { readonly sealed: SealedSession; readonly record: SessionRecord };
 }
 
 /** Cookies a refresh during the request writes; `sealed` once the response has been built. */
@@ -234,11 +240,18 @@ async function authenticate(
 	// ends (the family is revoked, an honest user signed out). The refresh writes touchedAt itself.
 	if (read.reseal && batch === null && clock() < memo.refreshAt - DEFAULTS.auth.requestHorizonMs) {
 		batch = new CookieBatch();
-		record = { ...record, touchedAt: clock() };
-		// The browser's next request carries the new cookie: cached by write, with this memo, it is a hit.
-		const slot: { value?: Memo } = {};
-		expiresAt = await runtime.session.write(batch, url, record, read.present, slot);
-		slot.value = newMemo(runtime, record, expiresAt, memo);
+		let successor = memo.successor;
+		if (successor === undefined || runtime.session.dueForReseal(successor.record) || successor.sealed.expiresAt <= clock()) {
+			const next = { ...record, touchedAt: clock() };
+			// The browser's next request carries the new cookie: cached by seal, with this memo, it is a hit.
+			const slot: { value?: Memo } = {};
+			const sealed = await runtime.session.seal(next, slot);
+			slot.value = newMemo(runtime, next, sealed.expiresAt, memo);
+			successor = memo.successor = { sealed, record: next };
+		}
+		runtime.session.put(batch, url, successor.sealed, read.present);
+		record = successor.record;
+		expiresAt = successor.sealed.expiresAt;
 	}
 	const carryOverState = await takeHandoffResult(runtime, event, record.id, (batch ??= new CookieBatch()));
 	if (batch.size === 0) batch = null;

@@ -6,7 +6,7 @@ import type { AuthUser, SessionInfo } from '../types.js';
 import type { CookieAttributes, CookieBatch } from './cookie-batch.js';
 import { clearChunked, readChunked, writeChunked } from './chunked-cookie.js';
 import type { Opened, Sealer } from './seal.js';
-import { SessionCache } from './session-cache.js';
+import { SessionCache, type CacheSlot } from './session-cache.js';
 import { cookieName, secureFor as secureByPolicy } from './cookie-policy.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 
@@ -67,11 +67,12 @@ export interface SealedSession {
 	readonly expiresAt: number;
 }
 
-interface CacheEntry {
-	record: SessionRecord;
-	expiresAt: number;
-	stale: boolean;
-	memo: { value?: unknown };
+/** A cached session; it is its own memo slot (`value`), so a cached session is one object more than its record. */
+interface CacheEntry extends CacheSlot {
+	readonly record: SessionRecord;
+	readonly expiresAt: number;
+	readonly stale: boolean;
+	value?: unknown;
 }
 
 const NONE: SessionRead = Object.freeze({ kind: 'none' });
@@ -90,12 +91,15 @@ export interface SessionCookie {
 	read(cookieHeader: string | null, url: URL): SessionRead | Promise<SessionRead>;
 	/**
 	 * Seals `record` into the batch, deleting cookies of `present` it does not overwrite; returns the
-	 * expiry. The new cookie is cached, so the browser's next request with it is a hit; `memo` becomes
-	 * its memo slot (callers carry derived values over from the cookie it replaces).
+	 * expiry. The new cookie is cached, so the browser's next request with it is a hit.
 	 */
-	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[], memo?: { value?: unknown }): Promise<number>;
-	/** {@link write} in two steps: seals and caches `record`; the result can be {@link put} on several responses. */
-	seal(record: SessionRecord, memo?: { value?: unknown }): Promise<SealedSession>;
+	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[]): Promise<number>;
+	/**
+	 * {@link write} in two steps: seals and caches `record`; the result can be {@link put} on several
+	 * responses. `memo` is the new cookie's memo slot: callers carry derived values over from the cookie
+	 * it replaces.
+	 */
+	seal(record: SessionRecord): Promise<SealedSession & { readonly memo: { value?: unknown } }>;
 	/** Writes an already sealed session into the batch, as {@link write} does; throws when it is too large. */
 	put(batch: CookieBatch, url: URL, sealed: SealedSession, present: readonly string[]): void;
 	/** Whether `record`, read now, is due for a re-seal (the rolling interval since it was last sealed has passed). */
@@ -164,29 +168,29 @@ export function createSessionCookie(config: {
 			return { kind: 'invalid', present };
 		}
 		const reseal = entry.stale || dueAt(entry.record, now);
-		return { kind: 'valid', record: entry.record, expiresAt: entry.expiresAt, present, reseal, memo: entry.memo };
+		return { kind: 'valid', record: entry.record, expiresAt: entry.expiresAt, present, reseal, memo: entry };
 	}
 
-	function remember(value: string, entry: CacheEntry) {
-		cache.set(value, entry, estimateBytes(value));
+	function remember(key: string, record: SessionRecord, expiresAt: number, stale: boolean): CacheEntry {
+		const entry: CacheEntry = { key, bytes: estimateBytes(key), tick: 0, record, expiresAt, stale, value: undefined };
+		cache.set(entry);
+		return entry;
 	}
 
 	function opened(value: string, present: string[], result: Opened<{ s?: unknown }> | null): SessionRead {
 		const record = result ? toRecord(result.payload.s) : null;
 		if (!result || !record) return { kind: 'invalid', present };
-		const fresh = { record, expiresAt: Math.min(result.expiresAt, expiryOf(record)), stale: result.stale, memo: {} };
 		// The key is kept as a string of its own: a value cut out of the Cookie header would keep the
 		// whole header alive for as long as the entry lives.
-		remember(ownCopy(value), fresh);
+		const fresh = remember(ownCopy(value), record, Math.min(result.expiresAt, expiryOf(record)), result.stale);
 		return check(value, fresh, present);
 	}
 
-	async function seal(record: SessionRecord, memo: { value?: unknown } = {}): Promise<SealedSession> {
+	async function seal(record: SessionRecord): Promise<SealedSession & { readonly memo: { value?: unknown } }> {
 		const expiresAt = expiryOf(record);
 		const value = await sealer.seal({ s: record }, expiresAt);
 		if (value.length > limits.maxTotalBytes) throw new SessionTooLargeError();
-		remember(value, { record: deepFreeze(structuredClone(record)), expiresAt, stale: false, memo });
-		return { value, expiresAt };
+		return { value, expiresAt, memo: remember(value, deepFreeze(structuredClone(record)), expiresAt, false) };
 	}
 
 	function put(batch: CookieBatch, url: URL, sealed: SealedSession, present: readonly string[]): void {
@@ -219,8 +223,8 @@ export function createSessionCookie(config: {
 			return result instanceof Promise ? result.then((r) => opened(value, present, r)) : opened(value, present, result);
 		},
 
-		async write(batch, url, record, present, memo) {
-			const sealed = await seal(record, memo);
+		async write(batch, url, record, present) {
+			const sealed = await seal(record);
 			put(batch, url, sealed, present);
 			return sealed.expiresAt;
 		},

@@ -216,16 +216,17 @@ describe('session cookie', () => {
 		const stale = read(session, HTTPS, first.jar.header());
 		expect(stale).not.toBeInstanceOf(Promise);
 		expect(stale).toMatchObject({ kind: 'valid', reseal: true });
-		const memo = { value: 'carried' };
 		const kit = kitCookies(HTTPS.href, first.jar.header());
 		const batch = new CookieBatch();
-		await session.write(batch, HTTPS, record(clock.now - 301_000, { touchedAt: clock.now }), ['__Host-sso'], memo);
+		const sealed = await session.seal(record(clock.now - 301_000, { touchedAt: clock.now }));
+		sealed.memo.value = 'carried';
+		session.put(batch, HTTPS, sealed, ['__Host-sso']);
 		batch.applyTo(kit.cookies);
 		first.jar.apply(kit.setCookies());
 		const next = read(session, HTTPS, first.jar.header());
 		expect(next).not.toBeInstanceOf(Promise);
 		expect(next).toMatchObject({ kind: 'valid', reseal: false });
-		expect((next as { memo: unknown }).memo).toBe(memo);
+		expect((next as { memo: { value?: unknown } }).memo.value).toBe('carried');
 	});
 
 	it('reads no session, without work, when the request has no session cookie', async () => {

@@ -2,7 +2,8 @@ import type { RequestEvent } from '@sveltejs/kit';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { createAuthHandle, type AuthHandleOptions } from '../../../src/lib/server/auth-handle.js';
-import type { ServerAuthContext } from '../../../src/lib/types.js';
+import type { ServerAuthContext, SignedInAuth } from '../../../src/lib/types.js';
+import { mintSessionCookie } from '../../../src/lib/testing/session-minter.js';
 import type { AuthErrorInfo } from '../../../src/lib/server/http/error-reporter.js';
 import { InMemoryRefreshTokenFamilyStore } from '../../../src/lib/stores/memory-refresh-token-family-store.js';
 import { RefreshTokenStorageError, type RefreshTokenFamilyStore } from '../../../src/lib/stores/refresh-token-family-store.js';
@@ -322,6 +323,40 @@ describe('the session path: hot path, checks and refresh', () => {
 		expect(sessionWritten(third.setCookies)).toBe(true);
 		expect(jar.values.get('__Host-sso')).not.toBe(successor);
 		expect((await sessionIn(jar, clock.now))?.touchedAt).toBe(clock.now);
+	});
+
+	it('gives every session without tokens no access token and a locals.auth.fetch that refuses with login_required, while a session with tokens calls with its own', async () => {
+		const as = await createFakeAs({ clientId: 'app' });
+		const calls: string[] = [];
+		const api = async (url: string | URL | Request, init?: RequestInit) => {
+			if (!String(url).startsWith('https://api.example/')) return as.fetch(url, init);
+			calls.push(`${url} ${new Headers(init?.headers).get('authorization')}`);
+			return new Response('ok');
+		};
+		const { call, jar, clock } = await setup({ as, fetch: api as typeof fetch });
+		const tokenless = await mintSessionCookie({ secret: SECRET, url: APP, user: { id: 'u1' }, clock: () => clock.now });
+		const withTokens = await mintSessionCookie({
+			secret: SECRET,
+			url: APP,
+			user: { id: 'u2' },
+			clock: () => clock.now,
+			tokens: { accessToken: 'at-u2', tokenType: 'Bearer', expiresAt: clock.now + 3_600_000 }
+		});
+		const authOf = async (cookies: Record<string, string>) => {
+			jar.values.clear();
+			for (const [name, value] of Object.entries(cookies)) jar.values.set(name, value);
+			return (await call('/')).auth as SignedInAuth;
+		};
+		for (const cookies of [tokenless.cookies, (await mintSessionCookie({ secret: SECRET, url: APP, user: { id: 'u3' }, clock: () => clock.now })).cookies]) {
+			const auth = await authOf(cookies);
+			expect(auth.isAuthenticated).toBe(true);
+			expect(await auth.getAccessToken()).toBeNull();
+			await expect(auth.fetch('https://api.example/x')).rejects.toMatchObject({ code: 'login_required' });
+		}
+		const signedIn = await authOf(withTokens.cookies);
+		expect(await signedIn.getAccessToken()).toBe('at-u2');
+		expect((await signedIn.fetch('https://api.example/x')).status).toBe(200);
+		expect(calls).toEqual(['https://api.example/x Bearer at-u2']);
 	});
 
 	it('fails closed when the store is down at a session check: signed out, cookie kept (R6)', async () => {

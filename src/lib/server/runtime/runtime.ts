@@ -114,6 +114,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 	const transactionOrigin = origin ?? members.transactionOrigin;
 	const dpopNonces = createDpopNonceMemory();
 
+	let noTokens: { getAccessToken: () => Promise<null>; fetch: SignedInAuth['fetch'] } | undefined;
 	const runtime: Runtime = {
 		config,
 		clock,
@@ -172,7 +173,10 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 		appOrigin: (event) => (origin ?? event.url).origin,
 		toAuth(record, expiresAt, carryOverState = null, getAccessToken) {
 			const tokens = record.tokens;
-			const accessToken = getAccessToken ?? (async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null));
+			// A session without tokens never has any (a refresh needs a refresh token): it shares one pair of
+			// functions with every other, instead of two closures kept per cached session.
+			const tokenless = tokens === undefined ? (noTokens ??= { getAccessToken: async () => null, fetch: createResourceFetch(runtime, undefined, async () => null) }) : null;
+			const accessToken = tokenless?.getAccessToken ?? getAccessToken ?? (async () => (tokens && tokens.expiresAt > clock() ? tokens.accessToken : null));
 			return Object.freeze({
 				isAuthenticated: true as const,
 				user: record.user,
@@ -187,7 +191,7 @@ export function buildRuntime(config: SharedConfig, members: RuntimeMembers): Run
 				}),
 				carryOverState: carryOverState ? Object.freeze(carryOverState) : null,
 				getAccessToken: accessToken,
-				fetch: createResourceFetch(runtime, tokens, accessToken)
+				fetch: tokenless?.fetch ?? createResourceFetch(runtime, tokens, accessToken)
 			});
 		}
 	};

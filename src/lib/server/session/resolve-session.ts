@@ -38,7 +38,7 @@ interface Memo {
 	 * that still carries this value (one sent before the browser stored the new cookie, or a replay) is
 	 * given the same new cookie, not a new encryption and a new cache entry of its own.
 	 */
-	successor?: { readonly sealed: SealedSession; readonly record: SessionRecord };
+	successor?: SealedSession & { readonly record: SessionRecord };
 }
 
 /** Cookies a refresh during the request writes; `sealed` once the response has been built. */
@@ -97,7 +97,10 @@ function newMemo(runtime: Runtime, record: SessionRecord, expiresAt: number, sta
 	const checkable = runtime.revocation.isCheckable(record);
 	const horizon = refreshAt - DEFAULTS.auth.requestHorizonMs;
 	return {
-		auth: runtime.toAuth(record, expiresAt, null, sharedAccessToken(runtime, record)),
+		// toAuth's own getAccessToken never refreshes, which the shared value needs: it cannot write the
+		// cookie, and a rotation the browser never learns of turns its cookie into a replay once the grace
+		// window ends. The hot path serves this value only while the token is far from its refresh time.
+		auth: runtime.toAuth(record, expiresAt, null),
 		checkable,
 		refreshAt,
 		retryAt: state.retryAt,
@@ -116,18 +119,6 @@ function settled(runtime: Runtime, read: SessionRead, header: string | null): Se
 	const memo = memoOf(runtime, read);
 	if (runtime.clock() >= memo.hotUntil || (memo.checkable && memo.epoch !== runtime.revocation.epoch)) return null;
 	return memo.auth;
-}
-
-/**
- * getAccessToken of the shared value: never refreshes, because it cannot write the cookie, and a
- * rotation the browser never learns of turns its cookie into a replay once the grace window ends.
- * The hot path serves this value only while the token is far from its refresh time.
- */
-function sharedAccessToken(runtime: Runtime, record: SessionRecord): () => Promise<string | null> {
-	return async () => {
-		const tokens = record.tokens;
-		return tokens && tokens.expiresAt > runtime.clock() ? tokens.accessToken : null;
-	};
 }
 
 /**
@@ -241,17 +232,16 @@ async function authenticate(
 	if (read.reseal && batch === null && clock() < memo.refreshAt - DEFAULTS.auth.requestHorizonMs) {
 		batch = new CookieBatch();
 		let successor = memo.successor;
-		if (successor === undefined || runtime.session.dueForReseal(successor.record) || successor.sealed.expiresAt <= clock()) {
+		if (successor === undefined || runtime.session.dueForReseal(successor.record) || successor.expiresAt <= clock()) {
 			const next = { ...record, touchedAt: clock() };
 			// The browser's next request carries the new cookie: cached by seal, with this memo, it is a hit.
-			const slot: { value?: Memo } = {};
-			const sealed = await runtime.session.seal(next, slot);
-			slot.value = newMemo(runtime, next, sealed.expiresAt, memo);
-			successor = memo.successor = { sealed, record: next };
+			const { value, expiresAt: until, memo: slot } = await runtime.session.seal(next);
+			slot.value = newMemo(runtime, next, until, memo);
+			successor = memo.successor = { value, expiresAt: until, record: next };
 		}
-		runtime.session.put(batch, url, successor.sealed, read.present);
+		runtime.session.put(batch, url, successor, read.present);
 		record = successor.record;
-		expiresAt = successor.sealed.expiresAt;
+		expiresAt = successor.expiresAt;
 	}
 	const carryOverState = await takeHandoffResult(runtime, event, record.id, (batch ??= new CookieBatch()));
 	if (batch.size === 0) batch = null;

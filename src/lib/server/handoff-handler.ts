@@ -52,7 +52,8 @@ export function createHandoffHandler(options: HandoffHandlerOptions): Handle {
 		const runtime = ref.get();
 		setHandoffSetup(event.locals, setup);
 		const url = event.url;
-		if (url.searchParams.has('handoff_token')) return arrive(event, resolve, config, runtime);
+		// No query, no handoff: most requests pass without URLSearchParams being built for them.
+		if (url.search !== '' && url.searchParams.has('handoff_token')) return arrive(event, resolve, config, runtime);
 		if (event.request.method === 'GET') {
 			if (url.pathname === config.startPath && config.appInitiatedEnabled) return start(event, config, runtime);
 			if (url.pathname === config.callbackPath && url.searchParams.has('error')) return answerRefusal(event, config, runtime);

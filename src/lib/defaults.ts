@@ -149,6 +149,13 @@ export const DEFAULTS = Object.freeze({
 		leaseMs: 15_000,
 		/** How long a request waits for another request's refresh before it goes on with what it has. */
 		waitMs: 5_000,
+		/**
+		 * A request waiting for another instance's refresh polls the family store first after this long,
+		 * then each time half as late again, up to `waitPollMs`: a fast token call is adopted within a
+		 * few milliseconds of its commit, a slow one costs a poll every `waitPollMs`.
+		 */
+		waitFirstPollMs: 2,
+		waitPollMs: 25,
 		/** Family generations this process remembers committing or adopting, and back-off entries. */
 		memoryLimit: 10_000,
 		/** After a transient token-endpoint failure (5xx, timeout), the next attempt waits this long. */

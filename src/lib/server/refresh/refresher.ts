@@ -390,7 +390,12 @@ export function createRefresher(runtime: RefresherDeps): Refresher {
 					if (remaining <= 0) return { kind: 'unchanged', retryAt: clock() + 250 };
 					let family;
 					try {
-						family = await rotation.waitForRotation(familyId, { fromGeneration: generation, timeoutMs: remaining, pollMs: 25 });
+						family = await rotation.waitForRotation(familyId, {
+							fromGeneration: generation,
+							timeoutMs: remaining,
+							pollMs: DEFAULTS.refresh.waitPollMs,
+							firstPollMs: DEFAULTS.refresh.waitFirstPollMs
+						});
 					} catch (error) {
 						return unavailable(error);
 					}

@@ -101,11 +101,14 @@ export interface RefreshTokenFamilyRotation {
 	/**
 	 * Polls (`findFamily` every `pollMs`, default 100) until the generation passed `fromGeneration`, the
 	 * lease was released or expired, or the family was revoked, and returns the family then. Null after
-	 * `timeoutMs` (default: `leaseMs`) or when the family no longer exists.
+	 * `timeoutMs` (default: `leaseMs`) or when the family no longer exists. With `firstPollMs` (below
+	 * `pollMs`) the first poll comes after `firstPollMs` and each next one half as late again, up to
+	 * `pollMs`: a rotation that lands soon (a token call of a few milliseconds) is seen soon, a slow one
+	 * costs no more polls than before.
 	 */
 	waitForRotation(
 		familyId: string,
-		input: { fromGeneration: number; timeoutMs?: number; pollMs?: number }
+		input: { fromGeneration: number; timeoutMs?: number; pollMs?: number; firstPollMs?: number }
 	): Promise<RefreshTokenFamily | null>;
 }
 
@@ -321,10 +324,10 @@ export function createRefreshTokenFamilyRotation(
 
 	async function waitForRotation(
 		familyId: string,
-		input: { fromGeneration: number; timeoutMs?: number; pollMs?: number }
+		input: { fromGeneration: number; timeoutMs?: number; pollMs?: number; firstPollMs?: number }
 	): Promise<RefreshTokenFamily | null> {
 		assertFamilyId('RefreshTokenFamilyRotation.waitForRotation', familyId);
-		const { fromGeneration, timeoutMs = leaseMs, pollMs = 100 } = input ?? ({} as never);
+		const { fromGeneration, timeoutMs = leaseMs, pollMs = 100, firstPollMs = pollMs } = input ?? ({} as never);
 		assertGeneration(
 			'RefreshTokenFamilyRotation.waitForRotation',
 			fromGeneration,
@@ -342,9 +345,16 @@ export function createRefreshTokenFamilyRotation(
 				'RefreshTokenFamilyRotation.waitForRotation: pollMs must be a positive number'
 			);
 		}
-		// The number of polls is bounded up front rather than by the injected clock, which tests freeze.
-		const polls = Math.ceil(timeoutMs / pollMs);
-		for (let i = 0; ; i++) {
+		if (!Number.isFinite(firstPollMs) || firstPollMs <= 0) {
+			throw misuse(
+				'ERR_INVALID_ARGUMENT',
+				'RefreshTokenFamilyRotation.waitForRotation: firstPollMs must be a positive number'
+			);
+		}
+		// The polls are bounded by the sum of the pauses rather than by the injected clock, which tests freeze.
+		let pause = Math.min(firstPollMs, pollMs);
+		let paused = 0;
+		for (;;) {
 			const family = await store.findFamily(familyId);
 			if (family === null) return null;
 			if (
@@ -355,8 +365,10 @@ export function createRefreshTokenFamilyRotation(
 			) {
 				return family;
 			}
-			if (i >= polls) return null;
-			await new Promise((resolve) => setTimeout(resolve, pollMs));
+			if (paused >= timeoutMs) return null;
+			await new Promise((resolve) => setTimeout(resolve, pause));
+			paused += pause;
+			pause = Math.min(pollMs, pause * 1.5);
 		}
 	}
 

@@ -157,6 +157,42 @@ describe('single flight (R1)', () => {
 		expect(outcomes[0].kind).toBe('refreshed');
 	});
 
+	it('the waiting instance adopts a fast rotation within milliseconds, not at its steady poll interval', async () => {
+		// Fake setTimeout only: the token call's delay and the waiter's polls run on time the test moves.
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		try {
+			const clock = clockAt();
+			const store = new InMemoryRefreshTokenFamilyStore({ clock: clock.fn });
+			const as = await createFakeAs({ clientId: 'app' });
+			as.tokenDelayMs = 3;
+			const a = await setup({ store, as, clock });
+			const b = await setup({ store, as, clock });
+			const record = await session(a);
+			const until = async (condition: () => boolean | Promise<boolean>) => {
+				for (let i = 0; i < 10_000 && !(await condition()); i++) await new Promise((resolve) => setImmediate(resolve));
+				expect(await condition()).toBe(true);
+			};
+			const polls = vi.spyOn(store, 'findFamily');
+			const winner = a.refresher.refresh(record);
+			await until(async () => (await store.findFamily(record.family!.id))!.lease !== null);
+			polls.mockClear();
+			let adopted: Awaited<ReturnType<typeof b.refresher.refresh>> | undefined;
+			void b.refresher.refresh(record).then((outcome) => (adopted = outcome));
+			await until(() => polls.mock.calls.length >= 1); // b met the lease and polled once
+			await vi.advanceTimersByTimeAsync(3); // the token endpoint answers
+			await until(async () => (await store.findFamily(record.family!.id))!.generation === 1);
+			expect((await winner).kind).toBe('refreshed');
+			// The commit landed about 3 ms in: b's next poll is at most a few milliseconds away (5 ms), where
+			// a steady 25 ms interval would leave it waiting for another 20.
+			await vi.advanceTimersByTimeAsync(4);
+			await until(() => adopted !== undefined);
+			expect(adopted).toMatchObject({ kind: 'refreshed', record: { family: { generation: 1 } } });
+			expect(as.calls.refresh).toBe(1);
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
 	it('a lease whose holder died expires and is taken over; a live lease makes others wait, bounded', async () => {
 		const env = await setup({ refreshWaitMs: 200 });
 		const record = await session(env);

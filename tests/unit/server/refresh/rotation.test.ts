@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryRefreshTokenFamilyStore } from '../../../../src/lib/stores/memory-refresh-token-family-store.js';
 import { createRefreshTokenFamilyRotation } from '../../../../src/lib/server/refresh/rotation.js';
 import type {
@@ -118,5 +118,70 @@ describe('createRefreshTokenFamilyRotation', () => {
 			(await rotation.rotate(family.familyId, { leaseId: 'a', generation: 0, payload: 'p1' }))
 				.outcome
 		).toBe('rotated');
+	});
+});
+
+describe('waitForRotation: polling', () => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	/** A family whose lease someone else holds, and a store that counts the polls. */
+	async function leased() {
+		const now = 1_800_000_000_000;
+		const inner = new InMemoryRefreshTokenFamilyStore({ clock: () => now });
+		let polls = 0;
+		const store: RefreshTokenFamilyStore = {
+			kind: 'counting',
+			findFamily: (id) => (polls++, inner.findFamily(id)),
+			registerFamily: (family) => inner.registerFamily(family),
+			updateFamily: (id, updater) => inner.updateFamily(id, updater)
+		};
+		const rotation = createRefreshTokenFamilyRotation({ store, clock: () => now });
+		await rotation.register({ familyId: 'f', subject: 's', payload: 'p0', expiresAtMs: now + 60_000 });
+		await rotation.acquireLease('f', { generation: 0, leaseId: 'holder' });
+		return { rotation, polls: () => polls };
+	}
+
+	it('with firstPollMs, sees a rotation that lands a few milliseconds in within a few milliseconds', async () => {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		const { rotation, polls } = await leased();
+		let seen: RefreshTokenFamily | null | undefined;
+		void rotation.waitForRotation('f', { fromGeneration: 0, timeoutMs: 1_000, pollMs: 25, firstPollMs: 2 }).then((family) => (seen = family));
+		await vi.advanceTimersByTimeAsync(3);
+		expect(polls()).toBe(2); // at once, then after 2 ms
+		await rotation.rotate('f', { leaseId: 'holder', generation: 0, payload: 'p1' });
+		// The next poll is 3 ms after the previous one (2 × 1.5), not pollMs.
+		await vi.advanceTimersByTimeAsync(2);
+		expect(seen).toMatchObject({ generation: 1, payload: 'p1' });
+	});
+
+	it('with firstPollMs, backs off to pollMs and still gives up after timeoutMs', async () => {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		const { rotation, polls } = await leased();
+		let seen: RefreshTokenFamily | null | undefined;
+		void rotation.waitForRotation('f', { fromGeneration: 0, timeoutMs: 200, pollMs: 25, firstPollMs: 2 }).then((family) => (seen = family));
+		await vi.advanceTimersByTimeAsync(199);
+		expect(seen).toBeUndefined();
+		await vi.advanceTimersByTimeAsync(30);
+		expect(seen).toBeNull();
+		// 2, 3, 4.5, 6.75, 10.1, 15.2, 22.8, then 25 ms until 200 ms are spent: 14 polls, where a steady
+		// 2 ms would have made 101.
+		expect(polls()).toBe(14);
+	});
+
+	it('without firstPollMs, polls every pollMs as before', async () => {
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		const { rotation, polls } = await leased();
+		void rotation.waitForRotation('f', { fromGeneration: 0, timeoutMs: 100, pollMs: 25 });
+		await vi.advanceTimersByTimeAsync(24);
+		expect(polls()).toBe(1);
+		await vi.advanceTimersByTimeAsync(200);
+		expect(polls()).toBe(5);
+	});
+
+	it('rejects a firstPollMs that is not a positive number', async () => {
+		const { rotation } = await leased();
+		await expect(rotation.waitForRotation('f', { fromGeneration: 0, timeoutMs: 10, firstPollMs: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
 	});
 });

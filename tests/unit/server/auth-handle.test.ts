@@ -391,6 +391,19 @@ describe('the session path: hot path, checks and refresh', () => {
 		expect(as.calls.refresh).toBe(1);
 	});
 
+	it('concurrent requests that waited for one refresh carry one sealed cookie: sealed once, not once per request', async () => {
+		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 60 });
+		const { signIn, call, clock } = await setup({ as });
+		await signIn();
+		clock.now += 45_000; // within 30 s of expiry
+		const answers = await Promise.all(Array.from({ length: 20 }, () => call('/')));
+		expect(as.calls.refresh).toBe(1);
+		const written = answers.map((a) => a.setCookies.find((c) => c.startsWith('__Host-sso=') && !/Max-Age=0/.test(c))?.split(';')[0]);
+		expect(written.every((c) => c !== undefined)).toBe(true);
+		expect(new Set(written).size).toBe(1);
+		expect(answers.every((a) => a.auth?.isAuthenticated)).toBe(true);
+	});
+
 	it('getAccessToken() called while the page is built refreshes and its cookie rides on the response', async () => {
 		const as = await createFakeAs({ clientId: 'app', accessTokenTtl: 120 });
 		const { signIn, call, clock } = await setup({ as });

@@ -29,8 +29,8 @@ export interface Micro {
 }
 
 export interface Flows {
-	storm: { instances: number; requests: number; tokenCalls: number; signedIn: number; p50: number; p99: number; tokenCallMs: number; generations: number[] } | null;
-	handoff: { rounds: number; p50: number; p99: number; verifyP50: number; verifyP99: number; beyondVerifyP50: number; beyondVerifyP99: number } | null;
+	storm: { instances: number; requests: number; tokenCalls: number; signedIn: number; p50: number; p99: number; floorP50?: number; floorP99?: number; coldP50?: number; coldP99?: number; tokenCallMs: number; generations: number[] } | null;
+	handoff: { rounds: number; p50: number; p99: number; verifyP50: number; verifyP99: number; beyondVerifyP50: number; beyondVerifyP99: number; plainP50?: number; plainP99?: number } | null;
 	notes: string[];
 }
 
@@ -195,11 +195,11 @@ export function renderResults(r: Results): string {
 	else {
 		if (flows.storm) {
 			const s = flows.storm;
-			lines.push(`Refresh storm: ${s.requests} concurrent requests with one session whose access token is due, split over ${s.instances} instances (production builds) sharing Redis, against the dev identity provider: **${s.tokenCalls} token call(s)**, ${s.signedIn}/${s.requests} answered signed in, generations written ${JSON.stringify(s.generations)}; latency p50 ${f2(s.p50)} ms, p99 ${f2(s.p99)} ms; the token call itself (measured at the identity provider's side of the proxy) ${f2(s.tokenCallMs)} ms.`, '');
+			lines.push(`Refresh storm: ${s.requests} concurrent requests with one session whose access token is due, split over ${s.instances} instances (production builds) sharing Redis, against the dev identity provider: **${s.tokenCalls} token call(s)**, ${s.signedIn}/${s.requests} answered signed in, generations written ${JSON.stringify(s.generations)}; latency p50 ${f2(s.p50)} ms, p99 ${f2(s.p99)} ms; the token call itself (measured at the identity provider's side of the proxy) ${f2(s.tokenCallMs)} ms.${s.floorP99 === undefined ? '' : ` The same burst right after with the refreshed session, nothing to refresh (the machine's floor for 100 concurrent requests): p50 ${f2(s.floorP50!)} ms, p99 ${f2(s.floorP99)} ms.`}${s.coldP99 === undefined ? '' : ` The warm-up storm (another session, on instances that had served no request of this kind): p50 ${f2(s.coldP50!)} ms, p99 ${f2(s.coldP99)} ms.`}`, '');
 		}
 		if (flows.handoff) {
 			const h = flows.handoff;
-			lines.push(`Handoff: ${h.rounds} handoff requests answered 303 by the seed setup; total p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms; the verify round trip inside them p50 ${f2(h.verifyP50)} ms, p99 ${f2(h.verifyP99)} ms; **beyond the verify round trip: p50 ${f2(h.beyondVerifyP50)} ms, p99 ${f2(h.beyondVerifyP99)} ms**.`, '');
+			lines.push(`Handoff: ${h.rounds} handoff requests answered 303 by the seed setup; total p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms; the verify round trip inside them p50 ${f2(h.verifyP50)} ms, p99 ${f2(h.verifyP99)} ms; **beyond the verify round trip: p50 ${f2(h.beyondVerifyP50)} ms, p99 ${f2(h.beyondVerifyP99)} ms**.${h.plainP50 === undefined ? '' : ` A plain request to the same app through the same client: p50 ${f2(h.plainP50)} ms, p99 ${f2(h.plainP99!)} ms.`}`, '');
 		}
 		for (const note of flows.notes) lines.push(note, '');
 	}

@@ -199,7 +199,7 @@ export function renderResults(r: Results): string {
 		}
 		if (flows.handoff) {
 			const h = flows.handoff;
-			lines.push(`Handoff: ${h.rounds} handoff requests answered 303 by the seed setup; total p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms; the verify round trip inside them p50 ${f2(h.verifyP50)} ms, p99 ${f2(h.verifyP99)} ms; **beyond the verify round trip: p50 ${f2(h.beyondVerifyP50)} ms, p99 ${f2(h.beyondVerifyP99)} ms**.${h.plainP50 === undefined ? '' : ` A plain request to the same app through the same client: p50 ${f2(h.plainP50)} ms, p99 ${f2(h.plainP99!)} ms.`}`, '');
+			lines.push(`Handoff: ${h.rounds} handoff requests answered 303 by the seed setup; total p50 ${f2(h.p50)} ms, p99 ${f2(h.p99)} ms; the verify round trip inside them p50 ${f2(h.verifyP50)} ms, p99 ${f2(h.verifyP99)} ms; **beyond the verify round trip: p50 ${f2(h.beyondVerifyP50)} ms, p99 ${f2(h.beyondVerifyP99)} ms**.${h.plainP50 === undefined ? '' : ` A plain request to the same app through the same client, after the pause between handoffs and right before each: p50 ${f2(h.plainP50)} ms, p99 ${f2(h.plainP99!)} ms.`}`, '');
 		}
 		for (const note of flows.notes) lines.push(note, '');
 	}

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { defaultAesGcm, IV_BYTES, TAG_BYTES, type AesGcmEngine, type AesGcmKey, type Sealed } from '../crypto/aes-gcm.js';
 import { decodeBase64urlJson, fromUtf8, utf8 } from '../crypto/base64url.js';
+import { claimsJson, claimsSuffix } from './claims-json.js';
 import { deriveKeyId, deriveRawEncryptionKey, type KeyPurpose } from '../crypto/keys.js';
 import { isPlainObject } from '../json.js';
 
@@ -66,13 +67,18 @@ export function createSealer(options: { secrets: readonly string[]; purpose: Key
 	// A rejected derivation must surface on use, not as an unhandled rejection at startup.
 	ready.catch(() => {});
 
+	const suffix = claimsSuffix(purpose);
+
 	function sealWith(entries: KeyEntry[], payload: Record<string, unknown>, expiresAt: number): string | Promise<string> {
 		const current = entries[0];
-		const claims = { ...payload, pur: purpose, iat: Math.floor(clock() / 1000), exp: Math.floor(expiresAt / 1000) };
 		const iv = nextIv();
-		const sealed = engine.encrypt(current.key, iv, utf8(JSON.stringify(claims)), current.aad);
-		const compact = (out: Sealed) => `${current.header}..${engine.encode(iv)}.${engine.encode(out.ciphertext)}.${engine.encode(out.tag)}`;
-		return sealed instanceof Promise ? sealed.then(compact) : compact(sealed);
+		const json = claimsJson(payload, suffix, Math.floor(clock() / 1000), Math.floor(expiresAt / 1000));
+		const sealed = engine.encrypt(current.key, iv, json, current.aad);
+		return sealed instanceof Promise ? sealed.then((out) => compact(current.header, iv, out)) : compact(current.header, iv, sealed);
+	}
+
+	function compact(header: string, iv: Uint8Array, out: Sealed): string {
+		return `${header}..${engine.encode(iv)}.${engine.encode(out.ciphertext)}.${engine.encode(out.tag)}`;
 	}
 
 	function openWith<T>(entries: KeyEntry[], value: string): Opened<T> | null | Promise<Opened<T> | null> {

@@ -1,4 +1,4 @@
-import { base64urlToBytes, bytesToBase64url, isCanonicalBase64url } from './base64url.js';
+import { base64urlToBytes, bytesToBase64url, isCanonicalBase64url, utf8 } from './base64url.js';
 
 /**
  * AES-256-GCM with a 96-bit IV and a 128-bit tag, the content encryption of compact JWE `A256GCM`
@@ -13,8 +13,8 @@ export interface AesGcmEngine {
 	importKey(raw: Uint8Array<ArrayBuffer>): Promise<AesGcmKey>;
 	/** The plaintext, or null when the tag does not verify. */
 	decrypt(key: AesGcmKey, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
-	/** Ciphertext and tag. */
-	encrypt(key: AesGcmKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Sealed | Promise<Sealed>;
+	/** Ciphertext and tag; a string plaintext is encrypted as its UTF-8 bytes. */
+	encrypt(key: AesGcmKey, iv: Uint8Array, plaintext: Uint8Array | string, aad: Uint8Array): Sealed | Promise<Sealed>;
 	/** Base64url (RFC 4648 §5, no padding). */
 	encode(bytes: Uint8Array): string;
 	/** Base64url to bytes; null for input that is not canonical base64url (docs/SECURITY.md X4). */
@@ -39,6 +39,7 @@ export const TAG_BYTES = 16;
 interface NativeCipher {
 	setAAD(aad: Uint8Array): unknown;
 	update(data: Uint8Array): Uint8Array;
+	update(data: string, inputEncoding: 'utf8'): Uint8Array;
 	final(): Uint8Array;
 }
 interface NativeDecipher extends NativeCipher {
@@ -54,9 +55,14 @@ interface NativeCrypto {
 	getCiphers(): string[];
 }
 interface NativeBuffer {
+	new (...args: never[]): Uint8Array & AsBase64url;
 	from(value: string, encoding: 'base64url'): Uint8Array;
-	from(value: Uint8Array['buffer'], offset: number, length: number): { toString(encoding: 'base64url'): string };
+	from(value: Uint8Array['buffer'], offset: number, length: number): AsBase64url;
 	concat(list: Uint8Array[]): Uint8Array;
+}
+
+interface AsBase64url {
+	toString(encoding: 'base64url'): string;
 }
 
 interface NativeKey extends AesGcmKey {
@@ -92,7 +98,7 @@ export const webAesGcm: AesGcmEngine = {
 	},
 	async encrypt(key, iv, plaintext, aad) {
 		const out = new Uint8Array(
-			await crypto.subtle.encrypt({ name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer>, additionalData: aad as Uint8Array<ArrayBuffer>, tagLength: 128 }, (key as WebKey).key, plaintext as Uint8Array<ArrayBuffer>)
+			await crypto.subtle.encrypt({ name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer>, additionalData: aad as Uint8Array<ArrayBuffer>, tagLength: 128 }, (key as WebKey).key, (typeof plaintext === 'string' ? utf8(plaintext) : plaintext) as Uint8Array<ArrayBuffer>)
 		);
 		return { ciphertext: out.subarray(0, out.length - TAG_BYTES), tag: out.subarray(out.length - TAG_BYTES) };
 	},
@@ -124,11 +130,13 @@ function createNativeEngine(native: NativeCrypto, buffer: NativeBuffer): AesGcmE
 		encrypt(key, iv, plaintext, aad) {
 			const cipher = native.createCipheriv(ALGORITHM, (key as NativeKey).key, iv, options);
 			cipher.setAAD(aad);
-			const head = cipher.update(plaintext);
+			// A string goes in as it is: the module encodes it without a Uint8Array of its own on the heap.
+			const head = typeof plaintext === 'string' ? cipher.update(plaintext, 'utf8') : cipher.update(plaintext);
 			const tail = cipher.final();
 			return { ciphertext: tail.length === 0 ? head : buffer.concat([head, tail]), tag: cipher.getAuthTag() };
 		},
-		encode: (bytes) => buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url'),
+		// The module's own outputs (ciphertext, tag) are Buffers already: no view to make for them.
+		encode: (bytes) => (bytes instanceof buffer ? bytes : buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64url'),
 		// Buffer's decoder is lenient (it skips foreign characters and ignores trailing bits): the
 		// canonical check comes first, so both engines accept exactly the same spellings.
 		decode: (value) => (isCanonicalBase64url(value) ? buffer.from(value, 'base64url') : null)

@@ -34,6 +34,15 @@ describe.each(ENGINES)('sealing on the %s engine', (name, engine) => {
 		expect(payload).toMatchObject({ v: 1, pur: 'session', iat: now() / 1000, exp: later / 1000 });
 	});
 
+	it('writes its own purpose and times over a payload that names them, in the order the spread gave them', async () => {
+		const sealed = await sealerOn(engine).seal({ pur: 'transaction', v: 1, exp: 9_999_999_999 }, later);
+		const { payload } = await jwtDecrypt(sealed, await deriveEncryptionKey(SECRET, 'session'), { currentDate: new Date(now()) });
+		expect(Object.keys(payload)).toEqual(['pur', 'v', 'exp', 'iat']);
+		expect(payload).toMatchObject({ pur: 'session', v: 1, iat: now() / 1000, exp: later / 1000 });
+		expect(await sealerOn(engine, 'transaction').open(sealed)).toBeNull();
+		expect(await sealerOn(engine, 'session', () => later).open(sealed)).toBeNull();
+	});
+
 	it('opens a cookie sealed by jose EncryptJWT (the format of earlier versions)', async () => {
 		const legacy = await new EncryptJWT({ s: { id: 'old' }, pur: 'session' })
 			.setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: await deriveKeyId(SECRET) })

@@ -34,13 +34,15 @@ const keep: unknown[] = [];
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const stats = (values: number[]): Stats => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values });
 
-// The pairs whose ratio is a target: more, shorter rounds than the others, each opened by a full GC,
-// so a round pays for its own garbage and not for the other function's.
-const PAIRED_ROUNDS = QUICK ? 15 : 21;
+// The pairs whose ratio is a target: more rounds than the others, each run opened by a full GC, so a
+// run pays for its own garbage and not for the other function's. The runs are as long in quick mode:
+// after a full GC the young generation starts small again, which a short run would mostly measure.
+const PAIRED_ROUNDS = QUICK ? 9 : 21;
+const PAIRED_OPS = 10_000;
 
 /**
- * ns per operation of two functions (sync or async), and the ratio second / first: `PAIRED_ROUNDS`
- * rounds after a warm-up, the two alternating within each round and the order flipping each round
+ * ns per operation of two functions (sync or async) called with 0 … count - 1 in turn, and the ratio
+ * second / first: `PAIRED_ROUNDS` rounds of `PAIRED_OPS` calls each after a warm-up, the two alternating within each round and the order flipping each round
  * (A B, B A, …), so a loaded machine's drift and any order effect hit each alike. The ratio is the
  * median of the per-round ratios: each compares two runs taken back to back.
  */
@@ -48,14 +50,14 @@ async function paired(count: number, a: (i: number) => unknown, b: (i: number) =
 	const block = async (fn: (i: number) => unknown) => {
 		gc();
 		const start = process.hrtime.bigint();
-		for (let i = 0; i < count; i++) {
-			const out = fn(i);
+		for (let i = 0; i < PAIRED_OPS; i++) {
+			const out = fn(i % count);
 			if (out instanceof Promise) await out;
 		}
-		return Number(process.hrtime.bigint() - start) / count;
+		return Number(process.hrtime.bigint() - start) / PAIRED_OPS;
 	};
 	// Warm-up: enough calls for the optimizing compiler to settle on both, then two untimed rounds.
-	for (const fn of [a, b]) for (let i = 0; i < Math.max(count, 20_000); i++) await fn(i % count);
+	for (const fn of [a, b]) for (let i = 0; i < 20_000; i++) await fn(i % count);
 	for (let r = 0; r < 2; r++) await block(a), await block(b);
 	const as: number[] = [];
 	const bs: number[] = [];

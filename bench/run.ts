@@ -26,6 +26,8 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+// wrk takes whole seconds only.
+if (!Number.isInteger(SECONDS) || SECONDS < 1) throw new Error(`BENCH_SECONDS must be a whole number of seconds ≥ 1, not ${process.env.BENCH_SECONDS}`);
 const WORK = `${ROOT}.tmp/bench`;
 const ROLLING_INTERVAL_MS = DEFAULTS.session.rollingInterval * 1000;
 const version = (name: string) => JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, 'utf8')).version as string;

@@ -132,7 +132,8 @@ const f3 = (v: number) => v.toFixed(3);
 const mib = (v: number) => `${(v / 2 ** 20).toFixed(1)} MiB`;
 
 export function renderResults(r: Results): string {
-	const loaded = Math.max(...r.machine.loadavg.start, ...r.machine.loadavg.end) > r.machine.cpus * 0.5;
+	// The benchmark itself (wrk and a server) keeps about 1.5 cores busy: only the load before it started says whether other jobs ran.
+	const loaded = r.machine.loadavg.start[0] > r.machine.cpus * 0.5;
 	const lines: string[] = [
 		'# Benchmark: the SDK for a real user population',
 		'',

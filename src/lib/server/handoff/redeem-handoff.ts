@@ -147,8 +147,9 @@ async function run(event: RequestEvent, config: HandoffConfig, runtime: Runtime,
 				clientId: shared.clientId,
 				// The runtime's: a clientAuth given to any entry point of this issuer and client serves all.
 				clientAuth: runtime.config.clientAuth,
-				fetch: shared.fetch,
-				timeoutMs: shared.timeoutMs,
+				// The runtime's too: a fetch or timeout given to createAuthHandle serves a handler that left it out.
+				fetch: runtime.config.fetch,
+				timeoutMs: runtime.config.timeoutMs,
 				appOrigin: url.origin,
 				protocol: config.verifyProtocol,
 				dpopNonces: runtime.dpopNonces,

@@ -112,6 +112,24 @@ describe('shared options between entry points', () => {
 		expect(first.get().hasAuthHandle()).toBe(true);
 	});
 
+	it('makes the handoff verify call with the fetch given to createAuthHandle when the handler leaves it out', async () => {
+		const server = await verifyServer();
+		const seen: string[] = [];
+		const fetchOfApp: typeof fetch = (input, init) => {
+			seen.push(String(input instanceof Request ? input.url : input));
+			return fetch(input, init);
+		};
+		const handle = chain([
+			createAuthHandle({ issuer: server.issuer, clientId: 'app', secret: TEST_SECRET, allowInsecureRequests: true, origin: APP, fetch: fetchOfApp }),
+			createHandoffHandler({ issuer: server.issuer, clientId: 'app', allowInsecureRequests: true })
+		]);
+		const arrival = await request(handle, '/page?handoff_token=tok-0123456789abcdef&state=idp-state-12345678');
+		expect(arrival.status).toBe(303);
+		expect(server.calls()).toBe(1);
+		expect(seen).toHaveLength(1);
+		expect(seen[0].startsWith(server.issuer)).toBe(true);
+	});
+
 	it('starts a new runtime when the same entry point is constructed again with other options (a reloaded hooks file)', () => {
 		const join = (options: SharedOptions) => joinRuntime('createAuthHandle', options, resolveSharedConfig('createAuthHandle', options));
 		const a = join({ issuer: 'https://reload.example', clientId: 'app', secret: TEST_SECRET, timeoutMs: 1_000 });

@@ -96,8 +96,8 @@ export interface SessionCookie {
 	write(batch: CookieBatch, url: URL, record: SessionRecord, present: readonly string[]): Promise<number>;
 	/**
 	 * {@link write} in two steps: seals and caches `record`; the result can be {@link put} on several
-	 * responses. `memo` is the new cookie's memo slot: callers carry derived values over from the cookie
-	 * it replaces.
+	 * responses. One record object is sealed once: sealing it again answers the same cookie value.
+	 * `memo` is the new cookie's memo slot: callers carry derived values over from the cookie it replaces.
 	 */
 	seal(record: SessionRecord): Promise<SealedSession & { readonly memo: { value?: unknown } }>;
 	/** Writes an already sealed session into the batch, as {@link write} does; throws when it is too large. */
@@ -186,7 +186,18 @@ export function createSessionCookie(config: {
 		return check(value, fresh, present);
 	}
 
-	async function seal(record: SessionRecord): Promise<SealedSession & { readonly memo: { value?: unknown } }> {
+	// One seal per record object: concurrent requests that waited for the same refresh hold the same
+	// record (one outcome per family generation, refresher.ts), and all of them carry one cookie value
+	// instead of one encryption and one cache entry each. Records are immutable once sealed.
+	const sealing = new WeakMap<SessionRecord, Promise<SealedSession & { readonly memo: { value?: unknown } }>>();
+
+	function seal(record: SessionRecord): Promise<SealedSession & { readonly memo: { value?: unknown } }> {
+		let pending = sealing.get(record);
+		if (pending === undefined) sealing.set(record, (pending = sealNow(record)));
+		return pending;
+	}
+
+	async function sealNow(record: SessionRecord): Promise<SealedSession & { readonly memo: { value?: unknown } }> {
 		const expiresAt = expiryOf(record);
 		const value = await sealer.seal({ s: record }, expiresAt);
 		if (value.length > limits.maxTotalBytes) throw new SessionTooLargeError();

@@ -9,7 +9,6 @@ import { SIGNED_OUT } from './signed-out.js';
 import { withNoStore } from '../http/responses.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { takeHandoffResult } from './handoff-result.js';
-import { writeRefreshed } from './refreshed-cookie.js';
 
 type Resolve = (event: RequestEvent) => Response | Promise<Response>;
 type Locals = { auth?: ServerAuthContext };
@@ -137,7 +136,7 @@ function requestAccessToken(runtime: Runtime, start: SessionRecord, url: URL, pr
 		if (outcome.kind === 'refreshed') {
 			record = outcome.record;
 			try {
-				await writeRefreshed(runtime.session, late, url, record, present);
+				await runtime.session.write(late, url, record, present);
 			} catch {
 				// Too large to store: the tokens serve this request; the next one refreshes again.
 			}
@@ -217,7 +216,7 @@ async function authenticate(
 			record = outcome.record;
 			batch = new CookieBatch();
 			try {
-				expiresAt = await writeRefreshed(runtime.session, batch, url, record, read.present);
+				expiresAt = await runtime.session.write(batch, url, record, read.present);
 			} catch (error) {
 				runtime.report({ code: 'invalid_response', phase: 'refresh', message: 'the refreshed session does not fit in its cookie', cause: error });
 				return ended();
